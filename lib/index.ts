@@ -1,0 +1,21 @@
+/**
+ * tensorforge: tensors with native kernels, PyTorch's API in camelCase.
+ * @example
+ * import * as tf from 'tensorforge';
+ * const x = tf.randn([2, 3]);
+ * console.log(x.add(1).toString());
+ */
+import './ops/view';
+import './ops/copy';
+
+export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
+export type { DType, TypedArray } from './dtype';
+export { promoteTypes } from './dtype';
+export type { Device } from './device';
+export * from './errors';
+export { tidy, keep, dispose } from './scope';
+export { tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, type TensorOptions, type TensorLike } from './creation';
+export { manualSeed, initialSeed, rand, randn, randint, uniform, normal, bernoulli } from './random';
+export { backendInfo, setNumThreads, getNumThreads, setPortableKernels, memory, emptyCache, type BackendInfo, type MemoryInfo } from './backend';
+export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, t, expand, broadcastTo, narrow, slice, select, type SliceSpec } from './ops/view';
+export { contiguous, clone, to, copy_ } from './ops/copy';
