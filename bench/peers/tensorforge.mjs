@@ -1,0 +1,42 @@
+// tensorforge's side of the bench: node peers/tensorforge.mjs --suite ops --threads 2
+// prints {"workload name": microseconds per call, ...}. Results are disposed each call,
+// as a program using tidy() or dispose() would.
+import { createRequire } from 'node:module';
+import { suites } from '../workloads.mjs';
+import { parseArgs, timeIt } from '../timing.mjs';
+
+const require = createRequire(import.meta.url);
+const tf = require('../..');
+const args = parseArgs(process.argv.slice(2));
+tf.setNumThreads(Number(args.threads ?? 1));
+
+const ops = {
+  add: (a, b) => tf.add(a, b),
+  mul: (a, b) => tf.mul(a, b),
+  exp: (a) => tf.exp(a),
+  tanh: (a) => tf.tanh(a),
+  sigmoid: (a) => tf.sigmoid(a),
+  relu: (a) => tf.relu(a),
+  gelu: (a) => tf.gelu(a),
+  sum: (a) => tf.sum(a),
+  sumRows: (a) => tf.sum(a, 1),
+  softmax: (a) => tf.softmax(a, -1),
+  transposeCopy: (a) => a.t().contiguous(),
+  matmul: (a, b) => tf.matmul(a, b),
+};
+
+const results = {};
+for (const w of suites[args.suite ?? 'ops']) {
+  const fn = ops[w.op];
+  if (!fn) continue;
+  tf.manualSeed(0);
+  const inputs = w.shapes.map((s) => tf.randn(s));
+  try {
+    results[w.name] = timeIt(() => fn(...inputs).dispose());
+  } catch (e) {
+    results[w.name] = null;
+    console.error(`tensorforge: ${w.name}: ${e.message}`);
+  }
+  for (const t of inputs) t.dispose();
+}
+console.log(JSON.stringify(results));

@@ -1,0 +1,84 @@
+"""PyTorch and numpy side of the bench.
+
+python3 bench/peers/torch_ops.py --suite-json '[...]' --threads 2 --lib torch|numpy
+prints {"workload name": microseconds per call, ...}.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def time_it(fn, min_ms=60, repeats=7):
+    for _ in range(3):
+        fn()
+    iters = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        ms = (time.perf_counter() - t0) * 1e3
+        if ms >= min_ms / 4 or iters >= 10_000_000:
+            iters = max(1, int(iters * min_ms / max(ms, 1e-3)) + 1)
+            break
+        iters *= 4
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        samples.append((time.perf_counter() - t0) * 1e6 / iters)
+    samples.sort()
+    return samples[len(samples) // 2]
+
+
+def torch_ops(threads):
+    import torch
+    torch.set_num_threads(threads)
+    f = torch.nn.functional
+    return {
+        "add": torch.add, "mul": torch.mul, "exp": torch.exp, "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid, "relu": torch.relu, "gelu": f.gelu,
+        "sum": torch.sum, "sumRows": lambda a: torch.sum(a, 1),
+        "softmax": lambda a: torch.softmax(a, -1),
+        "transposeCopy": lambda a: a.t().contiguous(), "matmul": torch.matmul,
+    }, lambda shape: torch.randn(*shape)
+
+
+def numpy_ops(threads):
+    import numpy as np
+    from math import sqrt
+
+    def softmax(a):
+        e = np.exp(a - a.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    rng = np.random.default_rng(0)
+    return {
+        "add": np.add, "mul": np.multiply, "exp": np.exp, "tanh": np.tanh,
+        "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "relu": lambda a: np.maximum(a, 0),
+        "sum": np.sum, "sumRows": lambda a: np.sum(a, 1), "softmax": softmax,
+        "transposeCopy": lambda a: np.ascontiguousarray(a.T), "matmul": np.matmul,
+    }, lambda shape: rng.standard_normal(shape, dtype=np.float32)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--suite-json", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--lib", choices=["torch", "numpy"], default="torch")
+    a = p.parse_args()
+    ops, make = (torch_ops if a.lib == "torch" else numpy_ops)(a.threads)
+    results = {}
+    for w in json.loads(a.suite_json):
+        fn = ops.get(w["op"])
+        if fn is None:
+            continue
+        inputs = [make(s) for s in w["shapes"]]
+        results[w["name"]] = time_it(lambda: fn(*inputs))
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

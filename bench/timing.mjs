@@ -1,0 +1,30 @@
+// Timing shared by the JS peers: calibrate the iteration count so one repeat takes at
+// least `minMs`, then report the median time per call over several repeats.
+export function timeIt(fn, { minMs = 60, repeats = 7, maxIters = 1e7 } = {}) {
+  for (let i = 0; i < 3; i++) fn(); // warm-up
+  let iters = 1;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < iters; i++) fn();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (ms >= minMs / 4 || iters >= maxIters) {
+      iters = Math.max(1, Math.ceil((iters * minMs) / Math.max(ms, 1e-3)));
+      break;
+    }
+    iters *= 4;
+  }
+  const samples = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < iters; i++) fn();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e3 / iters);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[samples.length >> 1];
+}
+
+export function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
+  return out;
+}

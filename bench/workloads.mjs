@@ -1,0 +1,20 @@
+// The workloads every peer runs, so shapes are identical side by side. `op` names a
+// function each peer implements (bench/peers/*); sizes are element counts or shapes.
+export const suites = {
+  ops: [
+    { name: 'add 16 floats (per-op overhead)', op: 'add', shapes: [[16], [16]] },
+    { name: 'add 1M', op: 'add', shapes: [[1 << 20], [1 << 20]] },
+    { name: 'add broadcast [1024,1024]+[1024]', op: 'add', shapes: [[1024, 1024], [1024]] },
+    { name: 'mul 1M', op: 'mul', shapes: [[1 << 20], [1 << 20]] },
+    { name: 'exp 1M', op: 'exp', shapes: [[1 << 20]] },
+    { name: 'tanh 1M', op: 'tanh', shapes: [[1 << 20]] },
+    { name: 'sigmoid 1M', op: 'sigmoid', shapes: [[1 << 20]] },
+    { name: 'relu 1M', op: 'relu', shapes: [[1 << 20]] },
+    { name: 'gelu 1M', op: 'gelu', shapes: [[1 << 20]] },
+    { name: 'sum 4M', op: 'sum', shapes: [[1 << 22]] },
+    { name: 'sum dim=1 [1024,1024]', op: 'sumRows', shapes: [[1024, 1024]] },
+    { name: 'softmax [256,1024] dim=-1', op: 'softmax', shapes: [[256, 1024]] },
+    { name: 'transpose+contiguous [1024,1024]', op: 'transposeCopy', shapes: [[1024, 1024]] },
+    { name: 'matmul 256x256x256', op: 'matmul', shapes: [[256, 256], [256, 256]] },
+  ],
+};
