@@ -2,6 +2,7 @@
 import { ArgumentError } from './errors';
 import { native } from './native';
 import { liveTensorCount } from './tensor';
+import { drainStoragePool, pooledStorageBytes } from './storage';
 
 export interface BackendInfo {
   /** Kernels in use: 'avx2-fma' or 'portable'. */
@@ -43,7 +44,7 @@ export function setPortableKernels(force: boolean): void {
 export interface MemoryInfo {
   /** Tensors created and not disposed (some may be garbage the GC has not collected yet). */
   numTensors: number;
-  /** Native storages alive in this process (views share one). */
+  /** Native storages alive in this process (views share one; pooled blocks included). */
   numStorages: number;
   /** Bytes held by those storages. */
   numBytes: number;
@@ -57,10 +58,12 @@ export interface MemoryInfo {
  */
 export function memory(): MemoryInfo {
   const m = native.memoryStats();
-  return { numTensors: liveTensorCount(), numStorages: m.storages, numBytes: m.bytes, cachedBytes: m.allocatorCached };
+  const pooled = pooledStorageBytes();
+  return { numTensors: liveTensorCount(), numStorages: m.storages, numBytes: m.bytes - pooled, cachedBytes: m.allocatorCached + pooled };
 }
 
 /** Returns the allocator's cached blocks to the system. */
 export function emptyCache(): void {
+  drainStoragePool();
   native.emptyCache();
 }
