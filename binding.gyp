@@ -25,8 +25,11 @@
     {
       "target_name": "tensorforge_avx2",
       "type": "static_library",
-      "sources": ["<!@(node -p \"require('./native/sources.json').avx2.join(' ')\")"],
+      # Only x86-64 builds compile these; elsewhere the library is empty and the portable
+      # kernels are all there is (calls into it are guarded by TF_HAVE_AVX2_KERNELS).
+      "sources": ["native/runtime/avx2_anchor.cc"],
       "conditions": [
+        ["target_arch=='x64'", { "sources": ["<!@(node -p \"require('./native/sources.json').avx2.join(' ')\")"] }],
         ["target_arch=='x64' and OS!='win'", { "cflags_cc": ["-mavx2", "-mfma", "-fPIC"] }],
         ["target_arch=='x64' and OS=='win'", { "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX2"] } } }]
       ]
