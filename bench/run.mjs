@@ -17,7 +17,7 @@ const { values: opts } = parseArgs({
   options: {
     suite: { type: 'string', default: 'ops' },
     threads: { type: 'string', default: '1,2' },
-    peers: { type: 'string', default: 'torch,numpy,tfjs-wasm,tfjs-cpu' },
+    peers: { type: 'string', default: 'torch,numpy,ort,tfjs-wasm,tfjs-cpu' },
     write: { type: 'boolean', default: false },
   },
 });
@@ -47,6 +47,8 @@ const peers = [
   { name: 'numpy', id: 'numpy', ok: pythonWith('numpy'), why: 'python3 has no numpy',
     // OPENBLAS_CORETYPE/L2_SIZE are set on some machines for old OpenBLAS builds and slow a current one.
     run: (t) => runJson('/usr/bin/python3', ['peers/torch_ops.py', '--lib', 'numpy', '--threads', String(t), '--suite-json', JSON.stringify(suite)], { OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t), OPENBLAS_CORETYPE: '', OPENBLAS_L2_SIZE: '' }) },
+  { name: 'onnxruntime', id: 'ort', ok: existsSync(path.join(here, 'node_modules/onnxruntime-node')), why: 'run npm run bench:setup',
+    run: (t) => runJson(process.execPath, ['peers/onnxruntime.mjs', '--suite', opts.suite, '--threads', String(t)]) },
   { name: 'tfjs-wasm', id: 'tfjs-wasm', ok: hasTfjs, why: 'run npm run bench:setup', single: true,
     run: () => runJson(process.execPath, ['peers/tfjs.mjs', '--suite', opts.suite, '--backend', 'wasm']) },
   { name: 'tfjs-cpu', id: 'tfjs-cpu', ok: hasTfjs, why: 'run npm run bench:setup', single: true,
