@@ -57,6 +57,21 @@ double sum_contig(const T* p, int64_t n) {
   return total;
 }
 
+// sum of f(p[i * s]) over 8 double lanes: independent chains, so the loop is not bound
+// by the latency of one add.
+template <typename T, typename F>
+double lanes_sum(const T* p, int64_t n, int64_t s, F f) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  if (s == 1) {
+    for (; i + 8 <= n; i += 8)
+      for (int k = 0; k < 8; ++k) acc[k] += f(p[i + k]);
+  }
+  double r = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i < n; ++i) r += f(p[i * s]);
+  return r;
+}
+
 // Sum and mean (mean = true divides by the reduced count; 0 / 0 gives NaN when empty).
 // With `tmp` set, the result goes to tmp[out_linear] as double (var's first pass).
 template <typename T>
@@ -265,7 +280,13 @@ struct NormOp {
     }
   }
   void run(Acc& a, const T* p, int64_t n, int64_t s, int64_t pos) const {
-    for (int64_t i = 0; i < n; ++i) step(a, p[i * s], pos);
+    if constexpr (K == NormKind::One) {
+      a += lanes_sum(p, n, s, [](T x) { return std::fabs(static_cast<double>(x)); });
+    } else if constexpr (K == NormKind::Two) {
+      a += lanes_sum(p, n, s, [](T x) { return static_cast<double>(x) * static_cast<double>(x); });
+    } else {
+      for (int64_t i = 0; i < n; ++i) step(a, p[i * s], pos);
+    }
   }
   void combine(Acc& a, const Acc& b) const {
     if (K == NormKind::Inf || K == NormKind::NegInf) step(a, static_cast<T>(b), 0);
@@ -297,8 +318,12 @@ struct SqDevOp {
     const double d = static_cast<double>(x) - a.shift;
     a.s += d * d;
   }
-  void run(Acc& a, const T* p, int64_t n, int64_t s, int64_t pos) const {
-    for (int64_t i = 0; i < n; ++i) step(a, p[i * s], pos);
+  void run(Acc& a, const T* p, int64_t n, int64_t s, int64_t) const {
+    const double m = a.shift;
+    a.s += lanes_sum(p, n, s, [m](T x) {
+      const double d = static_cast<double>(x) - m;
+      return d * d;
+    });
   }
   void combine(Acc& a, const Acc& b) const { a.s += b.s; }
   void write(const Acc& a, int64_t, int64_t off) const {
@@ -309,18 +334,31 @@ struct SqDevOp {
 
 // Second pass of logsumexp: sum of exp(x - max); an infinite max shifts by 0 instead, so
 // all -inf gives -inf and any +inf gives +inf (as PyTorch does).
+// Float32 terms are exp'd in float (as PyTorch does; the sum stays double), with the
+// AVX2 kernel on contiguous runs when the max is finite (it expects x - max <= 0).
 template <typename T>
 struct LseOp {
   using Acc = ShiftedAcc;
   T* out;
   const double* max;
+  bool avx2;
   Acc init(int64_t lin) const {
     const double m = max[lin];
     return {0.0, std::isinf(m) ? 0.0 : m};
   }
   void step(Acc& a, T x, int64_t) const { a.s += std::exp(static_cast<double>(x) - a.shift); }
-  void run(Acc& a, const T* p, int64_t n, int64_t s, int64_t pos) const {
-    for (int64_t i = 0; i < n; ++i) step(a, p[i * s], pos);
+  void run(Acc& a, const T* p, int64_t n, int64_t s, int64_t) const {
+    if constexpr (std::is_same_v<T, float>) {
+      const float m = static_cast<float>(a.shift);
+      if (avx2 && s == 1 && a.shift != 0.0) {
+        a.s += sum_exp_f32_avx2(p, n, m);
+        return;
+      }
+      a.s += lanes_sum(p, n, s, [m](float x) { return static_cast<double>(std::exp(x - m)); });
+    } else {
+      const double m = a.shift;
+      a.s += lanes_sum(p, n, s, [m](double x) { return std::exp(x - m); });
+    }
   }
   void combine(Acc& a, const Acc& b) const { a.s += b.s; }
   void write(const Acc& a, int64_t, int64_t off) const { out[off] = static_cast<T>(std::log(a.s) + a.shift); }
@@ -344,7 +382,7 @@ void reduce_float_kind(ReduceKind kind, const Geometry& g, const T* s, T* out, d
     case ReduceKind::LogSumExp: {
       std::vector<double> max(static_cast<size_t>(g.n_out));
       run_reduce(g, s, ExtremeOp<T, true>{nullptr, max.data(), avx2});
-      run_reduce(g, s, LseOp<T>{out, max.data()});
+      run_reduce(g, s, LseOp<T>{out, max.data(), avx2});
       return;
     }
     case ReduceKind::NormP: run_reduce(g, s, NormOp<T, NormKind::P>{out, param}); return;

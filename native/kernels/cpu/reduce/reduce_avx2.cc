@@ -114,6 +114,25 @@ void exp_f32_avx2(const float* x, float* y, int64_t n) {
   }
 }
 
+double sum_exp_f32_avx2(const float* p, int64_t n, float m) {
+  const __m256 vm = _mm256_set1_ps(m);
+  __m256d s0 = _mm256_setzero_pd(), s1 = s0;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 e = exp_nonpos(_mm256_sub_ps(_mm256_loadu_ps(p + i), vm));
+    s0 = _mm256_add_pd(s0, widen_lo(e));
+    s1 = _mm256_add_pd(s1, widen_hi(e));
+  }
+  if (i < n) {
+    const __m256i tm = tail_mask(n - i);
+    __m256 e = exp_nonpos(_mm256_sub_ps(_mm256_maskload_ps(p + i, tm), vm));
+    e = _mm256_and_ps(e, _mm256_castsi256_ps(tm));
+    s0 = _mm256_add_pd(s0, widen_lo(e));
+    s1 = _mm256_add_pd(s1, widen_hi(e));
+  }
+  return hsum_pd(_mm256_add_pd(s0, s1));
+}
+
 void softmax_row_f32_avx2(const float* x, float* y, int64_t n, bool log) {
   if (n <= 0) return;
   const float m = extreme<true>(x, n);
