@@ -3,8 +3,8 @@
 //  - few outputs and long reductions (a full sum): each reduction is split across the
 //    threads and the partial accumulators are combined in order;
 //  - kept dims contiguous in memory and reduced dims not (sum over dim 0 of [N, M]):
-//    tiles of kTile neighbouring outputs advance together over the reduced elements, so
-//    every cache line read is used by the whole tile;
+//    tiles of up to kMaxTile neighbouring outputs advance together over the reduced
+//    elements, so memory is read in long sequential runs and every line is used whole;
 //  - otherwise: parallel over outputs, each reducing its elements run by run.
 // An op supplies Acc, init(out_linear), step(acc, x, pos), run(acc, p, n, stride, pos),
 // combine(acc, later_acc) and write(acc, out_linear, out_offset). `pos` is the row-major
@@ -20,7 +20,7 @@ namespace tf {
 namespace reduce_detail {
 
 constexpr int64_t kReduceGrain = 32768;  // elements per task below which threads do not pay
-constexpr int kTile = 32;
+constexpr int kMaxTile = 512;  // outputs advancing together (their accumulators stay in L1)
 
 struct Geometry {
   StridedLayout<2> outer;  // operand 0 = out, 1 = src, over the kept dims
@@ -110,15 +110,17 @@ void run_reduce(const Geometry& g, const T* src, const Op& op) {
   if (tiled) {
     const int64_t W = g.outer.shape[nd - 1];
     const int64_t ostride = g.outer.strides[0][nd - 1];
-    const int64_t tiles_per_row = (W + kTile - 1) / kTile;
+    // wide tiles for sequential reads, but at least one tile per thread when possible
+    const int64_t tile = std::min<int64_t>(kMaxTile, std::max<int64_t>(16, (W + threads - 1) / threads));
+    const int64_t tiles_per_row = (W + tile - 1) / tile;
     const int64_t items = (n_out / W) * tiles_per_row;
-    const int64_t grain = std::max<int64_t>(1, kReduceGrain / (n_red * kTile));
+    const int64_t grain = std::max<int64_t>(1, kReduceGrain / (n_red * tile));
     parallel_for(items, grain, [&](int64_t b, int64_t e) {
-      Acc acc[kTile];
+      Acc acc[kMaxTile];
       for (int64_t it = b; it < e; ++it) {
         const int64_t row = it / tiles_per_row;
-        const int64_t j0 = (it % tiles_per_row) * kTile;
-        const int w = static_cast<int>(std::min<int64_t>(kTile, W - j0));
+        const int64_t j0 = (it % tiles_per_row) * tile;
+        const int w = static_cast<int>(std::min<int64_t>(tile, W - j0));
         int64_t off[2];
         offsets_at(g.outer, nd - 1, row, off);
         const T* base = src + off[1] + j0;
