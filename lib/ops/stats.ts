@@ -22,8 +22,13 @@ function moment(op: 'var' | 'std', x: Tensor, a: unknown, b: unknown, c: unknown
   checkInput(op, x);
   // var(x, unbiased) as in PyTorch's older signature
   if (typeof a === 'boolean') {
-    if (b !== undefined) throw new ArgumentError(op, 'var(x, unbiased) takes no further arguments; use var(x, dim, { unbiased, keepdim })');
+    if (b !== undefined) throw new ArgumentError(op, `${op}(x, unbiased) takes no further arguments; use ${op}(x, dim, { unbiased, keepdim })`);
     return moment(op, x, undefined, { unbiased: a }, undefined);
+  }
+  // PyTorch's positional var(x, dim, unbiased) reads like sum(x, dim, keepdim): refuse
+  // the ambiguous boolean instead of guessing one of them.
+  if (typeof b === 'boolean') {
+    throw new ArgumentError(op, `a boolean after dim is ambiguous (PyTorch's positional unbiased, or keepdim); pass { keepdim: ${b} } or { unbiased: ${b} }`);
   }
   const { dim, keepdim, opts } = parseArgs<VarOptions>(op, a, b, c);
   const dims = normDims(op, x, dim);
@@ -38,7 +43,10 @@ function moment(op: 'var' | 'std', x: Tensor, a: unknown, b: unknown, c: unknown
 /**
  * Variance over `dim` (all when omitted): sum((x - mean)^2) / max(0, N - correction),
  * correction 1 by default (unbiased). NaN when the divisor is 0 and the sum is 0.
- * Exported as `var` (and `variance`, as `var` is a reserved word in JS declarations).
+ * keepdim, correction and unbiased go in the options object (a positional boolean after
+ * dim would mean unbiased in PyTorch but keepdim in sum, so it is refused); var(x, false)
+ * is PyTorch's var(x, unbiased=False). Exported as `var` and `variance` (`var` is a
+ * reserved word in JS declarations).
  *
  * @param x float tensor, e.g. [N, C]
  * @returns [C] for dim 0 of [N, C]
@@ -46,18 +54,19 @@ function moment(op: 'var' | 'std', x: Tensor, a: unknown, b: unknown, c: unknown
  * const x = tf.tensor([[1, 2], [3, 6]]);
  * tf.var(x);                          // all elements, unbiased
  * x.var(0, { correction: 0 });        // [1, 4]
- * x.var(1, true);                     // keepdim: [[0.5], [4.5]]
+ * x.var(1, { keepdim: true });        // [[0.5], [4.5]]
+ * x.var(false);                       // all elements, population variance
  */
-export function variance(x: Tensor, dim?: DimArg | boolean | VarOptions, keepdim?: boolean | VarOptions, opts?: VarOptions): Tensor {
-  return moment('var', x, dim, keepdim, opts);
+export function variance(x: Tensor, dim?: DimArg | boolean | VarOptions, opts?: VarOptions): Tensor {
+  return moment('var', x, dim, opts, undefined);
 }
 
 /**
  * Standard deviation over `dim`: the square root of {@link variance} (same arguments).
  * @example tf.tensor([1, 2, 3, 4]).std() // 1.2910
  */
-export function std(x: Tensor, dim?: DimArg | boolean | VarOptions, keepdim?: boolean | VarOptions, opts?: VarOptions): Tensor {
-  return moment('std', x, dim, keepdim, opts);
+export function std(x: Tensor, dim?: DimArg | boolean | VarOptions, opts?: VarOptions): Tensor {
+  return moment('std', x, dim, opts, undefined);
 }
 
 /**
@@ -121,9 +130,9 @@ export function norm(x: Tensor, p: number | 'fro' = 'fro', dim?: DimArg | NormOp
 declare module '../tensor' {
   interface Tensor {
     /** See {@link variance}. */
-    var(dim?: DimArg | boolean | VarOptions, keepdim?: boolean | VarOptions, opts?: VarOptions): Tensor;
+    var(dim?: DimArg | boolean | VarOptions, opts?: VarOptions): Tensor;
     /** See {@link std}. */
-    std(dim?: DimArg | boolean | VarOptions, keepdim?: boolean | VarOptions, opts?: VarOptions): Tensor;
+    std(dim?: DimArg | boolean | VarOptions, opts?: VarOptions): Tensor;
     /** See {@link logsumexp}. */
     logsumexp(dim: number | number[], keepdim?: boolean | ReduceOptions): Tensor;
     /** See {@link norm}. */
@@ -132,7 +141,7 @@ declare module '../tensor' {
 }
 
 const P = Tensor.prototype;
-P.var = function (d, k, o) { return variance(this, d, k, o); };
-P.std = function (d, k, o) { return std(this, d, k, o); };
+P.var = function (d, o) { return variance(this, d, o); };
+P.std = function (d, o) { return std(this, d, o); };
 P.logsumexp = function (d, k) { return logsumexp(this, d, k); };
 P.norm = function (p, d, k, o) { return norm(this, p, d, k, o); };

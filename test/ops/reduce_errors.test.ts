@@ -83,6 +83,8 @@ describe('reduce family errors', () => {
     expect(() => x.var(0, { correction: 1, unbiased: true })).toThrow(/var: give correction or unbiased, not both/);
     expect(() => x.std(0, { correction: Infinity })).toThrow(/std: correction must be a finite number/);
     expect(() => x.var(true, 1 as never)).toThrow(tf.ArgumentError);
+    expect(() => x.var(0, true as never)).toThrow(/var: a boolean after dim is ambiguous .*\{ keepdim: true \} or \{ unbiased: true \}/);
+    expect(() => tf.std(x, 1, false as never)).toThrow(/std: a boolean after dim is ambiguous/);
   });
 
   it('native entries reject inconsistent calls instead of crashing', () => {

@@ -41,7 +41,7 @@ describe.each(kernelPaths())('var / std / logsumexp / norm (%s kernels)', (_name
       for (const [k, dims] of dimCombos(shape.length).entries()) {
         const keepdim = k % 2 === 1;
         const what = `${label} dims ${JSON.stringify(dims)}`;
-        check(x.var(dims, keepdim), refReduce(values, shape, dims, keepdim, (xs) => varRef(xs, 1)), dtype, tol(dtype), `var ${what}`);
+        check(x.var(dims, { keepdim }), refReduce(values, shape, dims, keepdim, (xs) => varRef(xs, 1)), dtype, tol(dtype), `var ${what}`);
         check(tf.std(x, dims, { correction: 0, keepdim }), refReduce(values, shape, dims, keepdim, (xs) => Math.sqrt(varRef(xs, 0))), dtype, tol(dtype), `std ${what}`);
         check(tf.var(x, dims, { correction: 2 }), refReduce(values, shape, dims, false, (xs) => varRef(xs, 2)), dtype, tol(dtype), `var c2 ${what}`);
         check(x.std(dims, { unbiased: false }), refReduce(values, shape, dims, false, (xs) => Math.sqrt(varRef(xs, 0))), dtype, tol(dtype), `std unbiased ${what}`);
