@@ -7,6 +7,11 @@
  */
 import './ops/view';
 import './ops/copy';
+import './ops/reduce';
+import './ops/minmax';
+import './ops/stats';
+import './ops/softmax';
+import './ops/cumsum';
 
 export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
 export type { DType, TypedArray } from './dtype';
@@ -19,3 +24,9 @@ export { manualSeed, initialSeed, rand, randn, randint, uniform, normal, bernoul
 export { backendInfo, setNumThreads, getNumThreads, setPortableKernels, memory, emptyCache, type BackendInfo, type MemoryInfo } from './backend';
 export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, t, expand, broadcastTo, narrow, slice, select, type SliceSpec } from './ops/view';
 export { contiguous, clone, to, copy_ } from './ops/copy';
+export { sum, mean, prod, all, any, type SumOptions } from './ops/reduce';
+export { amax, amin, max, min, argmax, argmin, type ValuesIndices } from './ops/minmax';
+export { variance, variance as var, std, logsumexp, norm, type VarOptions, type NormOptions } from './ops/stats';
+export { softmax, logSoftmax, type SoftmaxOptions } from './ops/softmax';
+export { cumsum, cumprod, type CumOptions } from './ops/cumsum';
+export type { DimArg, ReduceOptions } from './ops/reduce_common';

@@ -30,6 +30,11 @@ export interface NativeAddon {
   memoryStats(): { storages: number; bytes: number; allocatorInUse: number; allocatorCached: number; cacheLimit: number };
   setCacheLimit(bytes: number): void;
   emptyCache(): void;
+  // reduce family (native/addon/reduce_entries.cc)
+  reduce(kind: number, src: NativeHandle, dtype: number, offset: number, meta: Float64Array, nred: number,
+    out: NativeHandle | null, indices: NativeHandle | null, param: number): void;
+  softmax(log: number, src: NativeHandle, dtype: number, offset: number, meta: Float64Array, out: NativeHandle): void;
+  scan(prod: number, src: NativeHandle, dtype: number, offset: number, meta: Float64Array, out: NativeHandle): void;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   [entry: string]: any;
 }
