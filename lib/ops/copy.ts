@@ -78,7 +78,7 @@ export function copy_(x: Tensor, src: Tensor): Tensor {
   for (let i = 0; i < x.ndim; i++) {
     // A broadcast (stride-0) destination would have several elements written to one
     // place, racily across threads; PyTorch refuses it too.
-    if (x.strides[i] === 0 && x.shape[i] > 1) {
+    if (x.strides[i] === 0 && x.shape[i] > 1 && x.size > 0) {
       throw new ArgumentError('copy_', `the destination of shape ${fmtShape(x.shape)} and strides ${fmtShape(x.strides)} has several elements at one memory location (an expanded view); clone() it first`);
     }
   }
