@@ -1,8 +1,8 @@
 /**
  * Child processes and worker threads cannot load TypeScript, and dist/ may be stale
  * when one test file runs alone. This transpiles the current lib/ (no type check, a
- * fraction of a second) into a fresh temporary folder, and points TENSORFORGE_NATIVE at
- * the addon built in build/Release, which is what lib/native.ts loads first.
+ * fraction of a second) into a fresh temporary folder, and points TENSORFORGE_NATIVE
+ * (which lib/native.ts loads first) at the addon the package itself would load.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -28,8 +28,10 @@ function walk(dir: string, out: string[]): void {
 }
 
 export function compileLib(): CompiledLib {
-  const addon = path.join(ROOT, 'build', 'Release', 'tensorforge.node');
-  if (!fs.existsSync(addon)) throw new Error(`no addon at ${addon}: run npm ci (or npx node-gyp rebuild) first`);
+  // The binary lib/native.ts would load: build/Release, else prebuilds/<platform>-<arch>
+  // (`npm run prebuild` moves the local build there).
+  const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+  const addon = nodeGypBuild.path(ROOT);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-lib-'));
   const files: string[] = [];
   walk(path.join(ROOT, 'lib'), files);
