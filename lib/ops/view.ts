@@ -239,7 +239,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 }
 
 /** One [start, end, step] slice spec; null or undefined entries take the defaults. */
-export type SliceSpec = [number?, number?, number?] | null | undefined;
+export type SliceSpec = [(number | null)?, (number | null)?, (number | null)?] | null | undefined;
 
 function clampIndex(i: number | undefined | null, size: number, dflt: number): number {
   if (i === undefined || i === null) return dflt;

@@ -226,7 +226,7 @@ describe('tidy', () => {
           return first;
         })();
         return promise;
-      }) as () => Tensor);
+      }) as unknown as () => Tensor);
     } catch (e) {
       err = e;
     }

@@ -112,7 +112,7 @@ describe('CMake configuration (cmake-js)', () => {
   function configure(args: string[], pathEnv: string): { out: string; cache: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-cmake-'));
     dirs.push(dir);
-    const env = { ...process.env, PATH: pathEnv };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathEnv };
     for (const k of Object.keys(env)) if (k.toLowerCase().startsWith('npm_config_')) delete env[k];
     const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'cmake-js', 'bin', 'cmake-js'), 'configure', '--out', dir, ...args], {
       cwd: ROOT, env, encoding: 'utf8', timeout: 120_000,
