@@ -70,7 +70,9 @@ describe('contiguous', () => {
             expect(c.dtype).toBe(dt);
           }
           expectExact(c.dataSync(), values, `${dt} ${layout} [${shape}]`);
-          expect(x.contiguous() === x).toBe(x.isContiguous());
+          const c2 = x.contiguous();
+          expect(c2 === x).toBe(x.isContiguous());
+          if (c2 !== x) track(c2);
         }
       }
     }
