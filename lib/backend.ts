@@ -42,7 +42,10 @@ export function setPortableKernels(force: boolean): void {
 }
 
 export interface MemoryInfo {
-  /** Tensors created and not disposed (some may be garbage the GC has not collected yet). */
+  /**
+   * Tensors created and not disposed. Tensors the GC collected without dispose() are
+   * still counted (their memory is not: see numStorages and numBytes).
+   */
   numTensors: number;
   /** Native storages alive in this process (views share one; pooled blocks included). */
   numStorages: number;

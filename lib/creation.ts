@@ -115,10 +115,17 @@ export function tensor(data: TensorLike | TypedArray, opts?: TensorOptions & { s
   const Ctor = typedArrayFor(dtype);
   let values: TypedArray;
   if (flat instanceof Ctor) values = flat as TypedArray;
-  else if (dtype === 'bool') values = Uint8Array.from(flat as ArrayLike<number>, (v) => (v ? 1 : 0));
-  else if (dtype === 'int32') values = Int32Array.from(flat as ArrayLike<number>, (v) => Math.trunc(v));
+  // The same conversions as the native casts (to(), fill): NaN is nonzero, so true; to
+  // int32, truncation toward zero, NaN to 0 and saturation (not the modulo of Int32Array).
+  else if (dtype === 'bool') values = Uint8Array.from(flat as ArrayLike<number>, (v) => (v !== 0 ? 1 : 0));
+  else if (dtype === 'int32') values = Int32Array.from(flat as ArrayLike<number>, toInt32);
   else values = new Ctor(flat as ArrayLike<number>);
   return finish(fromTyped(values, shape, dtype, device), opts);
+}
+
+function toInt32(v: number): number {
+  if (Number.isNaN(v)) return 0;
+  return Math.min(2147483647, Math.max(-2147483648, Math.trunc(v)));
 }
 
 /** @internal A contiguous tensor filled with one value. */
@@ -163,6 +170,7 @@ export function full(shape: number[], value: number | boolean, opts?: TensorOpti
 
 function likeOpts(op: string, t: Tensor, opts?: TensorOptions): [number[], DType, Device] {
   if (!isTensor(t)) throw new ArgumentError(op, `expected a Tensor, got ${typeof t}`);
+  t.handle(op); // a disposed tensor is an error even though only its shape is read
   return [t.shape.slice(), checkDType(op, opts?.dtype ?? t.dtype), checkDevice(op, opts?.device ?? t.device)];
 }
 

@@ -32,6 +32,9 @@ export function initialSeed(): number {
 
 /** @internal Fills a fresh tensor with a draw; kind: 0 uniform, 1 normal, 2 integer, 3 bernoulli. */
 export function draw(op: string, kind: number, shape: number[], dtype: DType, a: number, b: number, opts?: TensorOptions): Tensor {
+  if (opts?.requiresGrad && !isFloating(dtype)) {
+    throw new DTypeError(op, `only floating point tensors can require gradients, got dtype ${dtype}`);
+  }
   const t = Tensor.empty(checkShape(op, shape), dtype, checkDevice(op, opts?.device));
   const n = t.size;
   if (n) offset += native.random(t.handle(op), kind, dtypeCode(dtype), n, seed, offset, a, b);

@@ -147,6 +147,7 @@ export class Tensor {
 
   /** The elements as nested JS arrays (numbers, or booleans for bool tensors). */
   toArray(): NestedArray {
+    this.handle('toArray');
     const flat = this.dataSync();
     const isBool = this.dtype === 'bool';
     const shape = this.shape;
@@ -169,6 +170,7 @@ export class Tensor {
 
   /** The single element of a one-element tensor, as a JS number (or boolean). */
   item(): number | boolean {
+    this.handle('item');
     if (this.size !== 1) {
       throw new ArgumentError('item', `a tensor with ${this.size} elements (shape ${fmtShape(this.shape)}) cannot be converted to a scalar; item() needs exactly one element`);
     }

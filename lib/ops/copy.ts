@@ -75,6 +75,13 @@ export function copy_(x: Tensor, src: Tensor): Tensor {
   if (!isTensor(x) || !isTensor(src)) throw new ArgumentError('copy_', 'expected two Tensors');
   const b = broadcastShapes('copy_', x.shape, src.shape);
   if (!sameShape(b, x.shape)) throw new ShapeError('copy_', `source of shape ${fmtShape(src.shape)} cannot be broadcast to ${fmtShape(x.shape)}`);
+  for (let i = 0; i < x.ndim; i++) {
+    // A broadcast (stride-0) destination would have several elements written to one
+    // place, racily across threads; PyTorch refuses it too.
+    if (x.strides[i] === 0 && x.shape[i] > 1 && x.size > 0) {
+      throw new ArgumentError('copy_', `the destination of shape ${fmtShape(x.shape)} and strides ${fmtShape(x.strides)} has several elements at one memory location (an expanded view); clone() it first`);
+    }
+  }
   if (x.dtype === 'bool' && src.dtype !== 'bool') throw new DTypeError('copy_', `cannot copy ${src.dtype} into a bool tensor; compare first (e.g. src.ne(0))`);
   copyInto('copy_', x, src);
   x.storage.version++;

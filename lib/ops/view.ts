@@ -45,6 +45,8 @@ function inferSize(op: string, x: Tensor, shape: number[]): number[] {
 
 /** Strides that view (shape, strides) as newShape without copying, or null (PyTorch's computeStride). */
 function viewStrides(shape: readonly number[], strides: readonly number[], newShape: readonly number[]): number[] | null {
+  // A 0-d tensor is one element: any shape of numel 1 views it (strides are arbitrary).
+  if (shape.length === 0) return newShape.map(() => 1);
   if (numelOf(shape) === 0) return contiguousStrides(newShape);
   const out = new Array<number>(newShape.length);
   let viewD = newShape.length - 1;
@@ -155,7 +157,12 @@ export function permute(x: Tensor, ...dims: ShapeArgs): Tensor {
 /** Swaps two dims. @example x.transpose(0, 1) */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   checkTensor('transpose', x);
-  if (x.ndim === 0) return makeView(x, x.offset, [], []);
+  if (x.ndim === 0) {
+    // PyTorch accepts dims 0 and -1 on a 0-d tensor, and nothing else.
+    normDim('transpose', dim0, 0);
+    normDim('transpose', dim1, 0);
+    return makeView(x, x.offset, [], []);
+  }
   const a = normDim('transpose', dim0, x.ndim);
   const b = normDim('transpose', dim1, x.ndim);
   const shape = x.shape.slice();
@@ -177,16 +184,20 @@ export function t(x: Tensor): Tensor {
  * @example tf.zeros([3, 1]).expand(3, 4)
  */
 export function expand(x: Tensor, ...sizes: ShapeArgs): Tensor {
-  checkTensor('expand', x);
-  const target = shapeArgs(sizes);
-  if (target.length < x.ndim) throw new ShapeError('expand', `the target ${fmtShape(target)} has fewer dims than the input ${fmtShape(x.shape)}`);
+  return expandTo('expand', x, shapeArgs(sizes));
+}
+
+function expandTo(op: string, x: Tensor, target: number[]): Tensor {
+  checkTensor(op, x);
+  if (!Array.isArray(target)) throw new ArgumentError(op, `expected a shape array, got ${String(target)}`);
+  if (target.length < x.ndim) throw new ShapeError(op, `the target ${fmtShape(target)} has fewer dims than the input ${fmtShape(x.shape)}`);
   const lead = target.length - x.ndim;
   const shape: number[] = [];
   const strides: number[] = [];
   for (let i = 0; i < target.length; i++) {
     const want = target[i];
     if (i < lead) {
-      if (want === -1 || !Number.isInteger(want) || want < 0) throw new ShapeError('expand', `size -1 (or invalid) is not allowed in a new leading dim: ${fmtShape(target)}`);
+      if (want === -1 || !Number.isInteger(want) || want < 0) throw new ShapeError(op, `size -1 (or invalid) is not allowed in a new leading dim: ${fmtShape(target)}`);
       shape.push(want);
       strides.push(0);
       continue;
@@ -199,17 +210,17 @@ export function expand(x: Tensor, ...sizes: ShapeArgs): Tensor {
       shape.push(want);
       strides.push(0);
     } else {
-      throw new ShapeError('expand', `cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(target)} (dim ${i}: ${have} to ${want})`);
+      throw new ShapeError(op, `cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(target)} (dim ${i}: ${have} to ${want})`);
     }
   }
-  checkShape('expand', shape);
+  checkShape(op, shape);
   return makeView(x, x.offset, shape, strides);
 }
 
 /** expand() to exactly `shape`, with NumPy's broadcasting rules. */
 export function broadcastTo(x: Tensor, shape: number[]): Tensor {
   checkTensor('broadcastTo', x);
-  return expand(x, checkShape('broadcastTo', shape));
+  return expandTo('broadcastTo', x, checkShape('broadcastTo', shape));
 }
 
 /** A view of `length` elements of `dim` from `start`. @example x.narrow(0, 1, 2) */
@@ -228,7 +239,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 }
 
 /** One [start, end, step] slice spec; null or undefined entries take the defaults. */
-export type SliceSpec = [number?, number?, number?] | null | undefined;
+export type SliceSpec = [(number | null)?, (number | null)?, (number | null)?] | null | undefined;
 
 function clampIndex(i: number | undefined | null, size: number, dflt: number): number {
   if (i === undefined || i === null) return dflt;
@@ -250,6 +261,7 @@ export function slice(x: Tensor, dimOrSpecs: number | SliceSpec[], start?: numbe
     if (dimOrSpecs.length > x.ndim) throw new IndexError('slice', `${dimOrSpecs.length} slice specs for a tensor of shape ${fmtShape(x.shape)}`);
     specs.push(...dimOrSpecs);
   } else {
+    if (x.ndim === 0) throw new IndexError('slice', 'cannot slice a 0-d tensor along a dim');
     const d = normDim('slice', dimOrSpecs, x.ndim);
     for (let i = 0; i < d; i++) specs.push(null);
     specs.push([start ?? undefined, end ?? undefined, step]);
@@ -318,7 +330,7 @@ P.transpose = function (a, b) { return transpose(this, a, b); };
 P.t = function () { return t(this); };
 Object.defineProperty(P, 'T', { get(this: Tensor) { return t(this); } });
 P.expand = function (...s) { return expand(this, ...s); };
-P.expandAs = function (o) { return expand(this, o.shape.slice()); };
+P.expandAs = function (o) { return expandTo('expandAs', this, checkTensor('expandAs', o).shape.slice()); };
 P.broadcastTo = function (s) { return broadcastTo(this, s); };
 P.narrow = function (d, s, l) { return narrow(this, d, s, l); };
 P.slice = function (d, s, e, st) { return slice(this, d, s, e, st); };
