@@ -2,7 +2,7 @@
 import { ArgumentError } from './errors';
 import { native } from './native';
 import { liveTensorCount } from './tensor';
-import { drainStoragePool, pooledStorageBytes } from './storage';
+import { drainStoragePool, pooledStorage } from './storage';
 
 export interface BackendInfo {
   /** Kernels in use: 'avx2-fma' or 'portable'. */
@@ -61,8 +61,13 @@ export interface MemoryInfo {
  */
 export function memory(): MemoryInfo {
   const m = native.memoryStats();
-  const pooled = pooledStorageBytes();
-  return { numTensors: liveTensorCount(), numStorages: m.storages, numBytes: m.bytes - pooled, cachedBytes: m.allocatorCached + pooled };
+  const pooled = pooledStorage();
+  return {
+    numTensors: liveTensorCount(),
+    numStorages: m.storages - pooled.count,
+    numBytes: m.bytes - pooled.bytes,
+    cachedBytes: m.allocatorCached + pooled.bytes,
+  };
 }
 
 /** Returns the allocator's cached blocks to the system. */

@@ -44,10 +44,11 @@ function load(): NativeAddon {
   const errors: string[] = [];
   const explicit = process.env.TENSORFORGE_NATIVE;
   if (explicit) {
+    // An explicit path must load: falling back silently could hide a broken build.
     try {
       return require(path.resolve(explicit)) as NativeAddon;
     } catch (e) {
-      errors.push(`TENSORFORGE_NATIVE=${explicit}: ${(e as Error).message}`);
+      throw new Error(`tensorforge: TENSORFORGE_NATIVE=${explicit} could not be loaded: ${(e as Error).message}`);
     }
   }
   try {

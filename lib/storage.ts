@@ -17,10 +17,11 @@ const POOL_PER_SIZE = 64;
 const POOL_TOTAL_BYTES = 16 << 20;
 const pool = new Map<number, NativeHandle[]>();
 let pooledBytes = 0;
+let pooledCount = 0;
 
-/** Bytes held by the handle pool (counted as live by the native side). */
-export function pooledStorageBytes(): number {
-  return pooledBytes;
+/** Handles and bytes held by the pool (counted as live by the native side). */
+export function pooledStorage(): { count: number; bytes: number } {
+  return { count: pooledCount, bytes: pooledBytes };
 }
 
 /** Frees every pooled handle. */
@@ -28,6 +29,7 @@ export function drainStoragePool(): void {
   for (const list of pool.values()) for (const h of list) native.free(h);
   pool.clear();
   pooledBytes = 0;
+  pooledCount = 0;
 }
 
 export class Storage {
@@ -51,6 +53,7 @@ export class Storage {
       const list = pool.get(nbytes);
       if (list !== undefined && list.length !== 0) {
         pooledBytes -= nbytes;
+        pooledCount--;
         return new Storage(list.pop()!, nbytes, device);
       }
     }
@@ -74,6 +77,7 @@ export class Storage {
       if (list.length < POOL_PER_SIZE) {
         list.push(h);
         pooledBytes += n;
+        pooledCount++;
         return;
       }
     }
