@@ -7,6 +7,9 @@
  */
 import './ops/view';
 import './ops/copy';
+import './ops/join';
+import './ops/gather';
+import './ops/matmul';
 
 export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
 export type { DType, TypedArray } from './dtype';
@@ -19,3 +22,6 @@ export { manualSeed, initialSeed, rand, randn, randint, uniform, normal, bernoul
 export { backendInfo, setNumThreads, getNumThreads, setPortableKernels, memory, emptyCache, type BackendInfo, type MemoryInfo } from './backend';
 export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, t, expand, broadcastTo, narrow, slice, select, type SliceSpec } from './ops/view';
 export { contiguous, clone, to, copy_ } from './ops/copy';
+export { cat, concat, stack, split, chunk, unbind } from './ops/join';
+export { indexSelect, gather, scatter, scatter_, scatterAdd, scatterAdd_, indexAdd, indexAdd_ } from './ops/gather';
+export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions } from './ops/matmul';
