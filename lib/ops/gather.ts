@@ -73,6 +73,7 @@ function runIndex(
 
 /** In-place writes need a target whose elements do not overlap (not an expanded view). */
 function checkWritable(op: string, x: Tensor): void {
+  if (x.size === 0) return;
   for (let i = 0; i < x.ndim; i++) {
     if (x.strides[i] === 0 && x.shape[i] > 1) {
       throw new ArgumentError(op, `cannot write in place into a tensor whose elements overlap (shape ${fmtShape(x.shape)}, strides ${fmtShape(x.strides)}, an expanded view); clone() it first`);
