@@ -242,8 +242,13 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpti
     throw new ArgumentError(op, `alpha and beta must be integers for int32 tensors, got alpha ${alpha} and beta ${beta}`);
   }
   const outShape = [mat1.shape[0], mat2.shape[1]];
-  const b = broadcastShapes(op, input.shape, outShape);
-  if (!sameShape(b, outShape)) throw new ShapeError(op, `input of shape ${fmtShape(input.shape)} cannot be broadcast to the product's shape ${fmtShape(outShape)}`);
+  let b: number[] | null = null;
+  try {
+    b = broadcastShapes(op, input.shape, outShape);
+  } catch {
+    b = null;
+  }
+  if (!b || !sameShape(b, outShape)) throw new ShapeError(op, `input of shape ${fmtShape(input.shape)} cannot be broadcast to the product's shape ${fmtShape(outShape)}`);
   return withDType(op, mat1, mat2, dt, (a, c) => {
     const out = Tensor.empty(outShape, dt, mat1.device);
     try {
