@@ -58,8 +58,9 @@ function asMatrix(t: Tensor, kind: 'lhs' | 'rhs'): MatView {
 }
 
 /**
- * out = alpha * a·b + beta * out over broadcast batch dims, in the native GEMM.
- * out must be contiguous with shape [...batch, M, N] and dtype dt, like a and b.
+ * out = alpha * a·b + beta * out over broadcast batch dims, in the native GEMM. out's
+ * memory holds [...batch, M, N] row-major (its own shape may lack the dims 1-d operands
+ * added), in the dtype of a and b.
  */
 function runGemm(op: string, a: MatView, b: MatView, batch: number[], out: Tensor, alpha: number, beta: number): void {
   const M = a.rows;
@@ -68,7 +69,7 @@ function runGemm(op: string, a: MatView, b: MatView, batch: number[], out: Tenso
   const nb = batch.length;
   const sa = broadcastStrides(a.batch, a.batchStrides, batch);
   const sb = broadcastStrides(b.batch, b.batchStrides, batch);
-  const sc = out.strides.slice(0, nb);
+  const sc = contiguousStrides([...batch, M * N]).slice(0, nb);
   const meta = new Float64Array(1 + 4 * nb + 9);
   meta[0] = nb;
   for (let i = 0; i < nb; i++) {
@@ -77,8 +78,7 @@ function runGemm(op: string, a: MatView, b: MatView, batch: number[], out: Tenso
     meta[1 + 2 * nb + i] = sb[i];
     meta[1 + 3 * nb + i] = sc[i];
   }
-  const rsC = out.ndim >= 2 ? out.strides[out.ndim - 2] : N;
-  meta.set([M, N, K, a.rs, a.cs, b.rs, b.cs, rsC, 1], 1 + 4 * nb);
+  meta.set([M, N, K, a.rs, a.cs, b.rs, b.cs, N, 1], 1 + 4 * nb);
   try {
     native.gemm(dtypeCode(out.dtype), a.t.handle(op), a.t.offset, b.t.handle(op), b.t.offset, out.handle(op), out.offset, meta, alpha, beta);
   } catch (e) {
@@ -120,14 +120,11 @@ function matmulImpl(op: string, a: Tensor, b: Tensor): Tensor {
   if (b.ndim > 1) outShape.push(mb.cols);
   return withDType(op, a, b, dt, (ac, bc) => {
     const out = Tensor.empty(outShape, dt, a.device);
-    const full = new Tensor(out.storage, 0, fullShape, contiguousStrides(fullShape), dt);
     try {
-      runGemm(op, asMatrix(ac, 'lhs'), asMatrix(bc, 'rhs'), batch, full, 1, 0);
+      runGemm(op, asMatrix(ac, 'lhs'), asMatrix(bc, 'rhs'), batch, out, 1, 0);
     } catch (e) {
       out.dispose();
       throw e;
-    } finally {
-      full.dispose();
     }
     return out;
   });

@@ -17,6 +17,20 @@ inline bool out_of_range(int32_t v, int64_t bound) {
   return v < 0 || static_cast<int64_t>(v) >= bound;
 }
 
+// Visits (j, c) for j in [j0, j1), c in [0, count): rows of the run innermost when the
+// run is contiguous in the target (row copies, as in indexSelect along dim 0), steps j
+// innermost otherwise (gather along the last dim). Either way each c sees j ascending.
+template <typename Fn>
+inline void visit(int64_t count, int64_t run_stride, int64_t j0, int64_t j1, Fn&& fn) {
+  if (run_stride == 1 || count == 1) {
+    for (int64_t j = j0; j < j1; ++j)
+      for (int64_t c = 0; c < count; ++c) fn(j, c);
+  } else {
+    for (int64_t c = 0; c < count; ++c)
+      for (int64_t j = j0; j < j1; ++j) fn(j, c);
+  }
+}
+
 // Calls fn(offsets, count, strides, j0, j1) for each run of the outer walk and the
 // range of steps j in [j0, j1) that this task owns. Tasks split the outer positions, or,
 // for reads when there are few outer positions, the steps along the dim.
@@ -51,24 +65,21 @@ void run(IndexMode mode, T* target, const int32_t* index, const T* source, const
       T* t = target + off[0];
       const int32_t* ix = index + off[1];
       const T* s = source + off[2];
-      for (int64_t j = j0; j < j1; ++j) {
-        for (int64_t c = 0; c < count; ++c) {
-          const int32_t v = ix[j * is + c * st[1]];
-          if (out_of_range(v, bound)) throw_range(v, a);
-          t[j * ts + c * st[0]] = s[v * ss + c * st[2]];
-        }
-      }
+      visit(count, st[0], j0, j1, [&](int64_t j, int64_t c) {
+        const int32_t v = ix[j * is + c * st[1]];
+        if (out_of_range(v, bound)) throw_range(v, a);
+        t[j * ts + c * st[0]] = s[v * ss + c * st[2]];
+      });
     });
     return;
   }
   // Writes: check every index first, so a bad one leaves the target as it was.
   walk(a, true, [&](const int64_t* off, int64_t count, const int64_t* st, int64_t j0, int64_t j1) {
     const int32_t* ix = index + off[1];
-    for (int64_t j = j0; j < j1; ++j)
-      for (int64_t c = 0; c < count; ++c) {
-        const int32_t v = ix[j * is + c * st[1]];
-        if (out_of_range(v, bound)) throw_range(v, a);
-      }
+    visit(count, st[1], j0, j1, [&](int64_t j, int64_t c) {
+      const int32_t v = ix[j * is + c * st[1]];
+      if (out_of_range(v, bound)) throw_range(v, a);
+    });
   });
   // Steps j run in order inside one task, so with repeated indices the last write wins
   // (scatter) and sums are deterministic (scatterAdd).
@@ -77,18 +88,16 @@ void run(IndexMode mode, T* target, const int32_t* index, const T* source, const
     T* t = target + off[0];
     const int32_t* ix = index + off[1];
     const T* s = source + off[2];
-    for (int64_t j = j0; j < j1; ++j) {
-      for (int64_t c = 0; c < count; ++c) {
-        const int64_t v = ix[j * is + c * st[1]];
-        if (mode == IndexMode::kScatter) {
-          t[v * ts + c * st[0]] = s[j * ss + c * st[2]];
-        } else if (alpha == 1.0) {
-          t[v * ts + c * st[0]] += s[j * ss + c * st[2]];
-        } else {
-          t[v * ts + c * st[0]] += al * s[j * ss + c * st[2]];
-        }
+    visit(count, st[0], j0, j1, [&](int64_t j, int64_t c) {
+      const int64_t v = ix[j * is + c * st[1]];
+      if (mode == IndexMode::kScatter) {
+        t[v * ts + c * st[0]] = s[j * ss + c * st[2]];
+      } else if (alpha == 1.0) {
+        t[v * ts + c * st[0]] += s[j * ss + c * st[2]];
+      } else {
+        t[v * ts + c * st[0]] += al * s[j * ss + c * st[2]];
       }
-    }
+    });
   });
 }
 
