@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../lib/index';
 import type { DType, Tensor } from '../../lib/index';
+import { native } from '../../lib/native';
 import { makeTensor, numel, randomValues, rng, type Layout } from '../helpers';
 
 interface Arr { shape: number[]; values: Float64Array }
@@ -218,6 +219,58 @@ for (const portable of [false, true]) {
     });
   }
 }
+
+describe('the native GEMM contract (strided C, alpha, beta)', () => {
+  // matmul always writes a fresh row-major result; this drives the kernel directly to
+  // check a column-major C (csC != 1), beta = 0 over NaN, beta != 0, and alpha = 0.
+  for (const portable of [false, true]) {
+    for (const dtype of ['float32', 'float64'] as DType[]) {
+      it(`${dtype}, ${portable ? 'portable' : 'default'} kernels`, () => {
+        tf.setPortableKernels(portable);
+        const r = rng(portable ? 51 : 52);
+        for (const [m, k, n] of [[7, 17, 9], [64, 255, 33], [6, 16, 16], [1, 3, 1]]) {
+          const a = operand(r, [m, k], dtype, 'contiguous');
+          const b = operand(r, [k, n], dtype, 'contiguous');
+          const ref = refMatmul(a.arr, b.arr);
+          const code = dtype === 'float32' ? 0 : 1;
+          const meta = (rsC: number, csC: number) => new Float64Array([0, m, n, k, k, 1, n, 1, rsC, csC]);
+          const readColMajor = (c: Tensor) => {
+            const cm = c.dataSync();
+            return Float64Array.from({ length: m * n }, (_, i) => cm[(i % n) * m + Math.floor(i / n)]);
+          };
+          const check = (got: Float64Array, expected: Float64Array, absSum: Float64Array, what: string) => {
+            const rt = relTol(dtype);
+            for (let i = 0; i < got.length; i++) {
+              if (!(Math.abs(got[i] - expected[i]) <= rt * absSum[i] + 1e-6)) expect.fail(`${what} ${m}x${k}x${n}: element ${i} is ${got[i]}, expected ${expected[i]}`);
+            }
+          };
+          // C stored column-major [n, m], NaN inside: beta = 0 must not read it
+          const c = tf.full([n, m], NaN, { dtype });
+          native.gemm(code, a.t.handle('t'), 0, b.t.handle('t'), 0, c.handle('t'), 0, meta(1, m), 1, 0);
+          check(readColMajor(c), ref.values, ref.absSum, 'beta 0, column-major C');
+          // beta = 0.5, alpha = -2 on top of that result
+          const prev = readColMajor(c);
+          native.gemm(code, a.t.handle('t'), 0, b.t.handle('t'), 0, c.handle('t'), 0, meta(1, m), -2, 0.5);
+          check(readColMajor(c), prev.map((v, i) => 0.5 * v - 2 * ref.values[i]), ref.absSum.map((v, i) => 2 * v + Math.abs(0.5 * prev[i])), 'alpha -2 beta 0.5, column-major C');
+          // alpha = 0: C = beta * C whatever A holds
+          const d = tf.full([m, n], 3, { dtype });
+          const nanA = tf.full([m, k], NaN, { dtype });
+          native.gemm(code, nanA.handle('t'), 0, b.t.handle('t'), 0, d.handle('t'), 0, meta(n, 1), 0, 2);
+          expect(Array.from(d.dataSync()).every((v) => v === 6)).toBe(true);
+          [a.t, b.t, c, d, nanA].forEach((t) => t.dispose());
+        }
+      });
+    }
+  }
+
+  it('rejects metadata that would reach outside a storage', () => {
+    const a = tf.zeros([2, 3]);
+    const b = tf.zeros([3, 4]);
+    const c = tf.zeros([2, 4]);
+    const bad = new Float64Array([0, 2, 4, 3, 3, 1, 4, 1, 5, 1]); // rsC 5 overruns c
+    expect(() => native.gemm(0, a.handle('t'), 0, b.handle('t'), 0, c.handle('t'), 0, bad, 1, 0)).toThrow(/C reaches past the end of its storage/);
+  });
+});
 
 describe('matmul int32 and mixed dtypes', () => {
   it('int32 products are exact (portable kernel)', () => {
