@@ -89,7 +89,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   return out;
 }
 
-/** Alias of cat(). */
+/** Alias of cat(). @example tf.concat([a, b], 1) */
 export function concat(tensors: Tensor[], dim = 0): Tensor {
   return cat(tensors, dim);
 }
