@@ -10,18 +10,17 @@ namespace tf {
 namespace {
 
 // Throws unless every element a strided view of (outer x [dim_size]) can reach lies
-// inside the storage. Strides are never negative in tensorforge.
+// inside the storage (strides of any sign).
 void check_extent(const char* what, Storage* s, DType dt, int64_t offset, const StridedLayout<3>& L,
                   int operand, int64_t dim_size, int64_t dim_stride) {
   if (L.numel() == 0 || dim_size == 0) return;
-  int64_t last = offset;
-  bool bad = offset < 0 || dim_stride < 0;
-  for (int d = 0; d < L.ndim; ++d) {
-    if (L.strides[operand][d] < 0) bad = true;
-    last += (L.shape[d] - 1) * L.strides[operand][d];
-  }
-  last += (dim_size - 1) * dim_stride;
-  if (bad || static_cast<size_t>(last + 1) * dtype_size(dt) > s->nbytes)
+  int64_t lo = offset, hi = offset;
+  auto add = [&](int64_t span) {
+    if (span < 0) lo += span; else hi += span;
+  };
+  for (int d = 0; d < L.ndim; ++d) add((L.shape[d] - 1) * L.strides[operand][d]);
+  add((dim_size - 1) * dim_stride);
+  if (lo < 0 || static_cast<size_t>(hi + 1) * dtype_size(dt) > s->nbytes)
     throw NativeError("ERR_TF_INTERNAL", std::string(what) + " reaches outside its storage");
 }
 

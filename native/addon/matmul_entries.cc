@@ -9,15 +9,16 @@
 namespace tf {
 namespace {
 
-// Highest element offset a strided operand reaches (sizes all > 0, strides >= 0).
+// Throws unless every element a strided operand reaches (sizes all > 0, strides of
+// any sign) lies inside its storage.
 void check_extent(const char* what, Storage* s, DType dt, int64_t offset, int nd,
                   const int64_t* shape, const int64_t* strides) {
-  int64_t last = offset;
+  int64_t lo = offset, hi = offset;
   for (int d = 0; d < nd; ++d) {
-    if (strides[d] < 0) throw NativeError("ERR_TF_INTERNAL", std::string("matmul: negative stride for ") + what);
-    last += (shape[d] - 1) * strides[d];
+    const int64_t span = (shape[d] - 1) * strides[d];
+    if (span < 0) lo += span; else hi += span;
   }
-  if (offset < 0 || static_cast<size_t>(last + 1) * dtype_size(dt) > s->nbytes)
+  if (lo < 0 || static_cast<size_t>(hi + 1) * dtype_size(dt) > s->nbytes)
     throw NativeError("ERR_TF_INTERNAL", std::string("matmul: ") + what + " reaches past the end of its storage");
 }
 

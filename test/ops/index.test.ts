@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../lib/index';
 import type { DType, Tensor } from '../../lib/index';
+import { native } from '../../lib/native';
 import { expectClose, makeTensor, numel, randomValues, rng, tolFor, type Layout } from '../helpers';
 
 const LAYOUTS: Layout[] = ['contiguous', 'transposed', 'sliced'];
@@ -345,6 +346,17 @@ describe('index errors', () => {
     gone.dispose();
     expect(() => gone.gather(0, tf.zeros([1], { dtype: 'int32' }))).toThrow(tf.DisposedError);
     expect(() => x.gather(0, gone as never)).toThrow(tf.DisposedError);
+  });
+
+  it('native code refuses metadata that would reach outside a storage', () => {
+    const x = tf.zeros([3]);
+    const out = tf.zeros([1]);
+    const idx = tf.tensor([9], { dtype: 'int32' });
+    const meta = new Float64Array([0]);
+    // a bound of 10 for a source of 3 elements: rejected before any index is read
+    expect(() => native.indexOp(0, 0, out.handle('t'), 0, idx.handle('t'), 0, x.handle('t'), 0, meta, new Float64Array([1, 1, 1, 1, 10, 0]), 1)).toThrow(/index source reaches outside its storage/);
+    expect(() => native.indexOp(0, 0, out.handle('t'), 0, idx.handle('t'), 1, x.handle('t'), 0, meta, new Float64Array([1, 1, 1, 1, 3, 0]), 1)).toThrow(/index reaches outside its storage/);
+    expect(() => native.indexOp(0, 0, out.handle('t'), 0, idx.handle('t'), 0, x.handle('t'), 0, meta, new Float64Array([1, 1, 1, 1, 3, 0]), 1)).toThrow('index 9 is out of bounds for dim 0 with size 3');
   });
 
   it('aliased sources are read before being overwritten', () => {
