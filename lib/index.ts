@@ -12,6 +12,9 @@ import './ops/minmax';
 import './ops/stats';
 import './ops/softmax';
 import './ops/cumsum';
+import './ops/join';
+import './ops/gather';
+import './ops/matmul';
 
 export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
 export type { DType, TypedArray } from './dtype';
@@ -30,3 +33,6 @@ export { variance, variance as var, std, logsumexp, norm, type VarOptions, type 
 export { softmax, logSoftmax, type SoftmaxOptions } from './ops/softmax';
 export { cumsum, cumprod, type CumOptions } from './ops/cumsum';
 export type { DimArg, ReduceOptions } from './ops/reduce_common';
+export { cat, concat, stack, split, chunk, unbind } from './ops/join';
+export { indexSelect, gather, scatter, scatter_, scatterAdd, scatterAdd_, indexAdd, indexAdd_ } from './ops/gather';
+export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions } from './ops/matmul';

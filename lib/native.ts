@@ -35,6 +35,13 @@ export interface NativeAddon {
     out: NativeHandle | null, indices: NativeHandle | null, param: number): void;
   softmax(log: number, src: NativeHandle, dtype: number, offset: number, meta: Float64Array, out: NativeHandle): void;
   scan(prod: number, src: NativeHandle, dtype: number, offset: number, meta: Float64Array, out: NativeHandle): void;
+  // index family (native/addon/index_entries.cc): see native/kernels/cpu/index/index.h.
+  indexOp(mode: number, dtype: number, target: NativeHandle, targetOffset: number, index: NativeHandle,
+    indexOffset: number, source: NativeHandle, sourceOffset: number, meta: Float64Array, dimInfo: Float64Array,
+    alpha: number): void;
+  // matmul family (native/addon/matmul_entries.cc): batched C = alpha * A·B + beta * C.
+  gemm(dtype: number, a: NativeHandle, aOffset: number, b: NativeHandle, bOffset: number, c: NativeHandle,
+    cOffset: number, meta: Float64Array, alpha: number, beta: number): void;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   [entry: string]: any;
 }
