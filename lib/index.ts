@@ -7,6 +7,11 @@
  */
 import './ops/view';
 import './ops/copy';
+import './ops/binary';
+import './ops/unary';
+import './ops/compare';
+import './ops/where';
+import './ops/inplace';
 
 export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
 export type { DType, TypedArray } from './dtype';
@@ -19,3 +24,14 @@ export { manualSeed, initialSeed, rand, randn, randint, uniform, normal, bernoul
 export { backendInfo, setNumThreads, getNumThreads, setPortableKernels, memory, emptyCache, type BackendInfo, type MemoryInfo } from './backend';
 export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, t, expand, broadcastTo, narrow, slice, select, type SliceSpec } from './ops/view';
 export { contiguous, clone, to, copy_ } from './ops/copy';
+export { add, sub, mul, div, pow, maximum, minimum, remainder, fmod, type AlphaOptions, type DivOptions } from './ops/binary';
+export {
+  neg, abs, exp, expm1, log, log1p, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, reciprocal, square, sign, floor, ceil, round,
+  gelu, silu, leakyRelu, elu, softplus, clamp, clip, type GeluOptions,
+  neg_, abs_, exp_, expm1_, log_, log1p_, sqrt_, rsqrt_, sin_, cos_, tanh_, sigmoid_, relu_, reciprocal_, square_, sign_,
+  floor_, ceil_, round_, gelu_, silu_, leakyRelu_, elu_, softplus_, clamp_,
+} from './ops/unary';
+export { eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot } from './ops/compare';
+export { where, maskedFill, maskedFill_ } from './ops/where';
+export { add_, sub_, mul_, div_, pow_, remainder_, fmod_, fill_, zero_ } from './ops/inplace';
+export type { Scalar, Operand } from './ops/elementwise_common';
