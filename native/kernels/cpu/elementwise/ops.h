@@ -162,13 +162,16 @@ inline T unary_float(T x, T p0, T p1) {
   else if constexpr (OP == UnaryOp::kTanh) return std::tanh(x);
   else if constexpr (OP == UnaryOp::kSigmoid) return T(1) / (T(1) + std::exp(-x));
   else if constexpr (OP == UnaryOp::kRelu) return x < T(0) ? T(0) : x;  // NaN stays NaN
-  else if constexpr (OP == UnaryOp::kGelu)
-    // x * Phi(x) with Phi through erfc: no cancellation in the negative tail.
-    return T(0.5) * x * std::erfc(x * T(-0.70710678118654752440));
-  else if constexpr (OP == UnaryOp::kGeluTanh) {
+  else if constexpr (OP == UnaryOp::kGelu) {
+    // x * Phi(x) with Phi through erfc: no cancellation in the negative tail. In double:
+    // erfc's argument must carry more bits than float has for the tail to stay accurate.
+    double xd = x;
+    return static_cast<T>(0.5 * xd * std::erfc(xd * -0.70710678118654752440));
+  } else if constexpr (OP == UnaryOp::kGeluTanh) {
     // 0.5 x (1 + tanh(u)) == x * sigmoid(2u), the form without cancellation.
-    T u = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
-    return x / (T(1) + std::exp(T(-2) * u));
+    double xd = x;
+    double u = 0.79788456080286535588 * (xd + 0.044715 * xd * xd * xd);
+    return static_cast<T>(xd / (1.0 + std::exp(-2.0 * u)));
   } else if constexpr (OP == UnaryOp::kSilu) return x / (T(1) + std::exp(-x));
   else if constexpr (OP == UnaryOp::kLeakyRelu) return x > T(0) ? x : x * p0;
   else if constexpr (OP == UnaryOp::kElu) return x > T(0) ? x : p0 * std::expm1(x);

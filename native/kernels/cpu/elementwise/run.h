@@ -10,6 +10,13 @@ template <int N, typename Fn>
 inline void run_layout(const StridedLayout<N>& L, int64_t grain, Fn&& fn) {
   int64_t n = L.numel();
   if (n == 0) return;
+  if (L.ndim == 1 && n <= grain) {  // one run (every contiguous tensor): no index arithmetic
+    int64_t off[N] = {};
+    int64_t st[N];
+    for (int a = 0; a < N; ++a) st[a] = L.strides[a][0];
+    fn(static_cast<const int64_t*>(off), n, static_cast<const int64_t*>(st));
+    return;
+  }
   if (n <= grain) for_each_run(L, 0, n, fn);
   else parallel_runs(L, grain, fn);
 }
