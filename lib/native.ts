@@ -32,9 +32,13 @@ export interface NativeAddon {
   emptyCache(): void;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
-  ewBinaryFast(kind: number, a: NativeHandle, aOffset: number, b: NativeHandle, bOffset: number, n: number): NativeHandle;
-  ewScalarFast(kind: number, a: NativeHandle, aOffset: number, s: number, reversed: number, n: number): NativeHandle;
-  ewUnaryFast(kind: number, x: NativeHandle, xOffset: number, n: number, p0: number, p1: number): NativeHandle;
+  // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.
+  ewBinaryFast(kind: number, a: NativeHandle, aOffset: number, b: NativeHandle, bOffset: number, n: number,
+    out?: NativeHandle, outOffset?: number): NativeHandle;
+  ewScalarFast(kind: number, a: NativeHandle, aOffset: number, s: number, reversed: number, n: number,
+    out?: NativeHandle, outOffset?: number): NativeHandle;
+  ewUnaryFast(kind: number, x: NativeHandle, xOffset: number, n: number, p0: number, p1: number,
+    out?: NativeHandle, outOffset?: number): NativeHandle;
   ewBinary(kind: number, out: NativeHandle, outOffset: number, a: NativeHandle, aOffset: number, b: NativeHandle,
     bOffset: number, meta: Float64Array, alpha: number): void;
   ewScalar(kind: number, out: NativeHandle, outOffset: number, a: NativeHandle, aOffset: number, s: number,

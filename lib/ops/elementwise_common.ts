@@ -261,9 +261,11 @@ export function launchUnary(op: string, uop: number, x: Tensor, p0 = 0, p1 = 0):
 /** Applies unary op `uop` to x's own memory (x may be any strided view). */
 export function launchUnaryInPlace(op: string, uop: number, x: Tensor, p0 = 0, p1 = 0): void {
   const h = x.handle(op);
-  if (x.size === 0) return;
+  const n = x.size;
+  if (n === 0) return;
   try {
-    native.ewUnary(uop * 4 + code(x.dtype), h, x.offset, h, x.offset, layoutMeta(x.shape, x.strides, x.strides), p0, p1);
+    if (isContig(x)) native.ewUnaryFast(uop * 4 + code(x.dtype), h, x.offset, n, p0, p1, h, x.offset);
+    else native.ewUnary(uop * 4 + code(x.dtype), h, x.offset, h, x.offset, layoutMeta(x.shape, x.strides, x.strides), p0, p1);
   } catch (e) {
     nativeFail(op, e);
   }
@@ -300,9 +302,11 @@ export function launchBinaryInPlace(op: string, bop: number, x: Tensor, other: O
     let s = scalarValue(op, other, rt);
     if (alpha !== 1) s *= alpha;
     if (dt === 'int32') s = scalarValue(op, s, 'int32');
-    if (x.size !== 0) {
+    const n = x.size;
+    if (n !== 0) {
       try {
-        native.ewScalar(bop * 4 + code(dt), h, x.offset, h, x.offset, s, 0, layoutMeta(x.shape, x.strides, x.strides));
+        if (isContig(x)) native.ewScalarFast(bop * 4 + code(dt), h, x.offset, s, 0, n, h, x.offset);
+        else native.ewScalar(bop * 4 + code(dt), h, x.offset, h, x.offset, s, 0, layoutMeta(x.shape, x.strides, x.strides));
       } catch (e) {
         nativeFail(op, e);
       }
@@ -311,6 +315,18 @@ export function launchBinaryInPlace(op: string, bop: number, x: Tensor, other: O
     return x;
   }
   checkSameDevice(op, x, other);
+  if (alpha === 1 && other.dtype === dt && sameShape(other.shape, x.shape) && isContig(x) && isContig(other) &&
+      (other.storage !== x.storage || other.offset === x.offset)) {
+    // the lean path of contiguous operands of one shape (optimizer updates)
+    checkInPlace(op, x, rt, x.shape);
+    try {
+      native.ewBinaryFast(bop * 4 + code(dt), h, x.offset, other.handle(op), other.offset, x.size, h, x.offset);
+    } catch (e) {
+      nativeFail(op, e);
+    }
+    x.storage.version++;
+    return x;
+  }
   checkInPlace(op, x, rt, broadcastShapes(op, x.shape, other.shape));
   let src = cast(other, dt);
   const bst = broadcastStrides(src.shape, src.strides, x.shape);

@@ -88,9 +88,26 @@ void run_binary(BinaryOp op, DType dt, void* out, const void* a, const void* b, 
 
 DType out_dtype(BinaryOp op, DType dt) { return writes_bool(op) ? DType::Bool : dt; }
 
-// ewBinaryFast(kind, ha, offa, hb, offb, n) -> new handle of n outputs
+// The output of a fast entry: a new storage of n elements (its handle goes to *result),
+// or, when the optional (handle, offset) pair is given, n elements of that storage (the
+// in-place forms of contiguous tensors; *result stays undefined).
+void* fast_output(napi_env env, napi_value handle_arg, napi_value offset_arg, DType dt, int64_t n, napi_value* result) {
+  napi_valuetype type;
+  check(napi_typeof(env, handle_arg, &type), "typeof");
+  if (type == napi_external) {
+    Storage* s = storage_of(env, handle_arg);
+    int64_t off = arg_int(env, offset_arg);
+    check_span(s, dt, off, n);
+    *result = nullptr;
+    return byte_ptr(s, dt, off);
+  }
+  *result = new_storage(env, static_cast<size_t>(n) * dtype_size(dt));
+  return storage_of(env, *result)->data;
+}
+
+// ewBinaryFast(kind, ha, offa, hb, offb, n[, hout, offout]) -> new handle of n outputs
 napi_value binary_fast(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
+  napi_value argv[8];
   get_args(env, info, argv);
   Kind k = arg_kind(env, argv[0]);
   BinaryOp op = binary_op(k);
@@ -101,16 +118,15 @@ napi_value binary_fast(napi_env env, napi_callback_info info) {
   int64_t n = arg_int(env, argv[5]);
   check_span(sa, k.dt, oa, n);
   check_span(sb, k.dt, ob, n);
-  DType odt = out_dtype(op, k.dt);
-  napi_value h = new_storage(env, static_cast<size_t>(n) * dtype_size(odt));
-  Storage* so = storage_of(env, h);
-  run_binary(op, k.dt, so->data, byte_ptr(sa, k.dt, oa), byte_ptr(sb, k.dt, ob), flat3(n, 1, 1), 1.0);
+  napi_value h;
+  void* out = fast_output(env, argv[6], argv[7], out_dtype(op, k.dt), n, &h);
+  run_binary(op, k.dt, out, byte_ptr(sa, k.dt, oa), byte_ptr(sb, k.dt, ob), flat3(n, 1, 1), 1.0);
   return h;
 }
 
-// ewScalarFast(kind, ha, offa, scalar, reversed, n) -> new handle: a op s, or s op a
+// ewScalarFast(kind, ha, offa, scalar, reversed, n[, hout, offout]) -> new handle: a op s, or s op a
 napi_value scalar_fast(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
+  napi_value argv[8];
   get_args(env, info, argv);
   Kind k = arg_kind(env, argv[0]);
   BinaryOp op = binary_op(k);
@@ -122,18 +138,17 @@ napi_value scalar_fast(napi_env env, napi_callback_info info) {
   check_span(sa, k.dt, oa, n);
   double slot;
   const void* sp = scalar_as(k.dt, s, &slot);
-  DType odt = out_dtype(op, k.dt);
-  napi_value h = new_storage(env, static_cast<size_t>(n) * dtype_size(odt));
-  Storage* so = storage_of(env, h);
+  napi_value h;
+  void* out = fast_output(env, argv[6], argv[7], out_dtype(op, k.dt), n, &h);
   const void* pa = byte_ptr(sa, k.dt, oa);
-  if (reversed) run_binary(op, k.dt, so->data, sp, pa, flat3(n, 0, 1), 1.0);
-  else run_binary(op, k.dt, so->data, pa, sp, flat3(n, 1, 0), 1.0);
+  if (reversed) run_binary(op, k.dt, out, sp, pa, flat3(n, 0, 1), 1.0);
+  else run_binary(op, k.dt, out, pa, sp, flat3(n, 1, 0), 1.0);
   return h;
 }
 
-// ewUnaryFast(kind, hx, offx, n, p0, p1) -> new handle
+// ewUnaryFast(kind, hx, offx, n, p0, p1[, hout, offout]) -> new handle
 napi_value unary_fast(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
+  napi_value argv[8];
   get_args(env, info, argv);
   Kind k = arg_kind(env, argv[0]);
   UnaryOp op = unary_op(k);
@@ -143,13 +158,13 @@ napi_value unary_fast(napi_env env, napi_callback_info info) {
   double p0 = arg_double(env, argv[4]);
   double p1 = arg_double(env, argv[5]);
   check_span(sx, k.dt, ox, n);
-  napi_value h = new_storage(env, static_cast<size_t>(n) * dtype_size(k.dt));
-  Storage* so = storage_of(env, h);
+  napi_value h;
+  void* out = fast_output(env, argv[6], argv[7], k.dt, n, &h);
   StridedLayout<2> L;
   L.ndim = 1;
   L.shape[0] = n;
   L.strides[0][0] = L.strides[1][0] = 1;
-  unary_strided(op, k.dt, so->data, byte_ptr(sx, k.dt, ox), L, p0, p1);
+  unary_strided(op, k.dt, out, byte_ptr(sx, k.dt, ox), L, p0, p1);
   return h;
 }
 

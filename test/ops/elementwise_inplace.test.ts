@@ -41,15 +41,16 @@ describe.each([false, true])('in-place binary ops (portable kernels: %s)', (port
       const r = rng(61);
       for (const [shape, oshape] of [[[17, 5], [17, 5]], [[3, 4], [4]], [[2, 3, 4], [3, 1]], [[7], []], [[], []], [[0, 3], [3]], [[33, 257], [33, 257]]] as [number[], number[]][]) {
         for (const layout of LAYOUTS) {
-          for (const useScalar of [false, true]) {
+          for (const otherLayout of [LAYOUTS[(LAYOUTS.indexOf(layout) + 1) % 3], 'contiguous', 'scalar'] as const) {
+            const useScalar = otherLayout === 'scalar';
             tf.tidy(() => {
               const vx = randomValues(numel(shape), dt, r, 0.5, 4);
               const vo = randomValues(numel(oshape), dt, r, 1, 4);
               const x = makeTensor(vx, shape, dt, layout);
               const before = x.storage.version;
-              const other = useScalar ? c.scalar : makeTensor(vo, oshape, dt, LAYOUTS[(LAYOUTS.indexOf(layout) + 1) % 3]);
+              const other = otherLayout === 'scalar' ? c.scalar : makeTensor(vo, oshape, dt, otherLayout);
               const ret = c.run(x, other);
-              const what = `${c.name} ${dt} ${JSON.stringify(shape)} ${layout} ${useScalar ? 'scalar' : JSON.stringify(oshape)}`;
+              const what = `${c.name} ${dt} ${JSON.stringify(shape)} ${layout} other ${otherLayout} ${JSON.stringify(oshape)}`;
               expect(ret, what).toBe(x);
               expect(x.storage.version, what).toBe(before + 1);
               expect(x.dtype).toBe(dt);
