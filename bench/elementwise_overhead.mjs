@@ -2,7 +2,9 @@
 // throughput on a large tensor. Run after `npm run build:ts`:
 //   node bench/elementwise_overhead.mjs
 // Each figure is a tight loop of 200k calls, reported as ns per call; the minimum and
-// median over 10 repetitions are shown because other processes disturb single runs.
+// median over 10 repetitions are shown because other processes disturb single runs, and
+// the process CPU time per call (user + system, which time spent descheduled does not
+// inflate; the GC's helper threads count in it).
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const tf = require('../dist/index.js');
@@ -10,13 +12,19 @@ const tf = require('../dist/index.js');
 function bench(name, fn, iters = 200_000, reps = 10) {
   for (let i = 0; i < 50_000; i++) fn();
   const t = [];
+  const c = [];
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < iters; i++) fn();
     t.push(Number(process.hrtime.bigint() - t0) / iters);
+    const cu = process.cpuUsage(c0);
+    c.push(((cu.user + cu.system) * 1000) / iters);
   }
   t.sort((a, b) => a - b);
-  console.log(`${name.padEnd(44)} min ${t[0].toFixed(0).padStart(6)} ns   median ${t[reps >> 1].toFixed(0).padStart(6)} ns`);
+  c.sort((a, b) => a - b);
+  const f = (v) => v.toFixed(0).padStart(7);
+  console.log(`${name.padEnd(44)} wall min ${f(t[0])} ns  median ${f(t[reps >> 1])} ns   cpu median ${f(c[reps >> 1])} ns`);
 }
 
 const a = tf.rand([16]);

@@ -1,13 +1,20 @@
 // AVX2 float32 binary runs: add/sub/mul/div/maximum/minimum with each operand either a
 // vector (stride 1) or one broadcast value (stride 0), which covers tensor-tensor,
 // tensor-scalar and the common row/column broadcasts. Compiled with -mavx2 -mfma.
+// x86-64 only: other architectures build this file empty and use the portable kernels.
+#if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
 #include "elementwise.h"
-#include "ops.h"
 
 namespace tf {
 namespace {
+
+// Scalar tails. Local (internal linkage) on purpose: an inline function shared with the
+// portable files (ops.h) would be compiled here with AVX2 enabled, and the linker may keep
+// this copy for the portable callers too, which would then fault on CPUs without AVX2.
+inline float max_nan(float a, float b) { return a != a ? a : b != b ? b : (a > b ? a : b); }
+inline float min_nan(float a, float b) { return a != a ? a : b != b ? b : (a < b ? a : b); }
 
 struct AddV { static __m256 v(__m256 a, __m256 b) { return _mm256_add_ps(a, b); } static float s(float a, float b) { return a + b; } };
 struct SubV { static __m256 v(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); } static float s(float a, float b) { return a - b; } };
@@ -16,11 +23,11 @@ struct DivV { static __m256 v(__m256 a, __m256 b) { return _mm256_div_ps(a, b); 
 // max/min_ps return the second operand when either is NaN: put a NaN in a back.
 struct MaxV {
   static __m256 v(__m256 a, __m256 b) { return _mm256_blendv_ps(_mm256_max_ps(a, b), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q)); }
-  static float s(float a, float b) { return ew::nan_max(a, b); }
+  static float s(float a, float b) { return max_nan(a, b); }
 };
 struct MinV {
   static __m256 v(__m256 a, __m256 b) { return _mm256_blendv_ps(_mm256_min_ps(a, b), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q)); }
-  static float s(float a, float b) { return ew::nan_min(a, b); }
+  static float s(float a, float b) { return min_nan(a, b); }
 };
 
 template <typename Op, bool kVecA, bool kVecB>
@@ -64,3 +71,5 @@ bool avx2_binary_f32(BinaryOp op, float* out, const float* a, int64_t sa, const 
 }
 
 }  // namespace tf
+
+#endif  // x86-64

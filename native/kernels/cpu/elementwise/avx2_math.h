@@ -17,8 +17,16 @@
 #pragma once
 #include <immintrin.h>
 
+#include <limits>
+
+// Internal linkage (an anonymous namespace) so these AVX2 functions can never be merged
+// with, or chosen for, code compiled for generic x86-64.
 namespace tf {
 namespace avx2 {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 inline __m256 splat(float v) { return _mm256_set1_ps(v); }
 inline __m256 is_nan(__m256 x) { return _mm256_cmp_ps(x, x, _CMP_UNORD_Q); }
@@ -76,9 +84,9 @@ inline __m256 log_ps(__m256 x) {
   __m256 lo = _mm256_fmsub_ps(e, splat(1.428606765330187e-06f), corr);
   __m256 y = _mm256_fmadd_ps(e, splat(0.693145751953125f), _mm256_add_ps(f, lo));
   // special values
-  y = _mm256_blendv_ps(y, splat(-__builtin_inff()), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
-  y = _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, splat(__builtin_inff()), _CMP_EQ_OQ));
-  y = _mm256_blendv_ps(y, splat(__builtin_nanf("")), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+  y = _mm256_blendv_ps(y, splat(-kInf), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
+  y = _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, splat(kInf), _CMP_EQ_OQ));
+  y = _mm256_blendv_ps(y, splat(kNaN), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
   return _mm256_blendv_ps(y, x, is_nan(x));
 }
 
@@ -158,5 +166,6 @@ inline __m256 gelu_tanh_ps(__m256 x) {
   return _mm256_div_ps(x, _mm256_add_ps(splat(1.0f), e));
 }
 
+}  // namespace
 }  // namespace avx2
 }  // namespace tf

@@ -1,6 +1,8 @@
 // AVX2 float32 unary runs for the hot activations and transcendental functions.
 // The tail (n % 8) goes through the same vector code on a padded copy, so every element
 // of a tensor gets the same approximation whatever its position.
+// x86-64 only: other architectures build this file empty and use the portable kernels.
+#if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
 #include <cstring>
@@ -59,3 +61,5 @@ bool avx2_unary_f32(UnaryOp op, float* out, const float* x, int64_t n) {
 }
 
 }  // namespace tf
+
+#endif  // x86-64
