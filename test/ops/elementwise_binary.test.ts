@@ -258,6 +258,10 @@ describe('errors', () => {
       expect(f).toThrow(tf.ArgumentError);
       expect(f).toThrow(/division or remainder by zero/);
     }
+    // a zero met by a worker thread of a large (parallel) op is reported the same way
+    const big = tf.ones([200_000], { dtype: 'int32' });
+    const zeros = tf.ones([200_000], { dtype: 'int32' }).maskedFill(tf.arange(200_000).eq(150_000), 0);
+    expect(() => tf.remainder(big, zeros)).toThrow(/division or remainder by zero/);
     // floats divide by zero as IEEE says
     expect(tf.div(tf.tensor([1, -1, 0]), 0).toArray()).toEqual([Infinity, -Infinity, NaN]);
   });
