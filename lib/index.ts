@@ -15,6 +15,11 @@ import './ops/cumsum';
 import './ops/join';
 import './ops/gather';
 import './ops/matmul';
+import './ops/binary';
+import './ops/unary';
+import './ops/compare';
+import './ops/where';
+import './ops/inplace';
 
 export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
 export type { DType, TypedArray } from './dtype';
@@ -36,3 +41,14 @@ export type { DimArg, ReduceOptions } from './ops/reduce_common';
 export { cat, concat, stack, split, chunk, unbind } from './ops/join';
 export { indexSelect, gather, scatter, scatter_, scatterAdd, scatterAdd_, indexAdd, indexAdd_ } from './ops/gather';
 export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions } from './ops/matmul';
+export { add, sub, mul, div, pow, maximum, minimum, remainder, fmod, type AlphaOptions, type DivOptions } from './ops/binary';
+export {
+  neg, abs, exp, expm1, log, log1p, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, reciprocal, square, sign, floor, ceil, round,
+  gelu, silu, leakyRelu, elu, softplus, clamp, clip, type GeluOptions,
+  neg_, abs_, exp_, expm1_, log_, log1p_, sqrt_, rsqrt_, sin_, cos_, tanh_, sigmoid_, relu_, reciprocal_, square_, sign_,
+  floor_, ceil_, round_, gelu_, silu_, leakyRelu_, elu_, softplus_, clamp_,
+} from './ops/unary';
+export { eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot } from './ops/compare';
+export { where, maskedFill, maskedFill_ } from './ops/where';
+export { add_, sub_, mul_, div_, pow_, remainder_, fmod_, fill_, zero_ } from './ops/inplace';
+export type { Scalar, Operand } from './ops/elementwise_common';

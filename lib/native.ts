@@ -43,6 +43,24 @@ export interface NativeAddon {
   gemm(dtype: number, a: NativeHandle, aOffset: number, b: NativeHandle, bOffset: number, c: NativeHandle,
     cOffset: number, meta: Float64Array, alpha: number, beta: number): void;
   // Op families add their entries here (elementwise, reduce, index, matmul).
+  // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
+  // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.
+  ewBinaryFast(kind: number, a: NativeHandle, aOffset: number, b: NativeHandle, bOffset: number, n: number,
+    out?: NativeHandle, outOffset?: number): NativeHandle;
+  ewScalarFast(kind: number, a: NativeHandle, aOffset: number, s: number, reversed: number, n: number,
+    out?: NativeHandle, outOffset?: number): NativeHandle;
+  ewUnaryFast(kind: number, x: NativeHandle, xOffset: number, n: number, p0: number, p1: number,
+    out?: NativeHandle, outOffset?: number): NativeHandle;
+  ewBinary(kind: number, out: NativeHandle, outOffset: number, a: NativeHandle, aOffset: number, b: NativeHandle,
+    bOffset: number, meta: Float64Array, alpha: number): void;
+  ewScalar(kind: number, out: NativeHandle, outOffset: number, a: NativeHandle, aOffset: number, s: number,
+    reversed: number, meta: Float64Array): void;
+  ewUnary(kind: number, out: NativeHandle, outOffset: number, x: NativeHandle, xOffset: number, meta: Float64Array,
+    p0: number, p1: number): void;
+  ewWhere(dtype: number, out: NativeHandle, outOffset: number, cond: NativeHandle, condOffset: number, a: NativeHandle,
+    aOffset: number, b: NativeHandle, bOffset: number, meta: Float64Array): void;
+  ewMaskedFill(dtype: number, out: NativeHandle, outOffset: number, x: NativeHandle, xOffset: number, mask: NativeHandle,
+    maskOffset: number, meta: Float64Array, value: number): void;
   [entry: string]: any;
 }
 
