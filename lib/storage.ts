@@ -32,6 +32,18 @@ export function drainStoragePool(): void {
   pooledCount = 0;
 }
 
+/**
+ * A pooled storage of exactly nbytes, or null when none is pooled. Fast op paths use it
+ * to write into a recycled block and fall back to allocating inside their native call.
+ */
+export function takePooled(nbytes: number, device: Device = 'cpu'): Storage | null {
+  const list = pool.get(nbytes);
+  if (list === undefined || list.length === 0) return null;
+  pooledBytes -= nbytes;
+  pooledCount--;
+  return new Storage(list.pop()!, nbytes, device);
+}
+
 export class Storage {
   /** Null once freed. */
   handle: NativeHandle | null;

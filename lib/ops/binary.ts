@@ -8,6 +8,8 @@ import { ArgumentError, DTypeError } from '../errors';
 import { native } from '../native';
 import { sameShape } from '../shape';
 import { Tensor } from '../tensor';
+import { takePooled } from '../storage';
+import { itemSize } from '../dtype';
 import { B, type Operand, checkOperand, code, floatResult, isContig, launchBinary, nativeFail, numelOfShape, resultType, wrapHandle } from './elementwise_common';
 
 /**
@@ -25,13 +27,19 @@ export function fastBinary(op: string, bop: number, a: unknown, b: unknown, bool
   const hb = b.storage.handle;
   if (ha === null || hb === null || a.isDisposed || b.isDisposed || !isContig(a) || !isContig(b)) return null;
   const n = numelOfShape(shape);
+  const outDt = boolOut ? 'bool' : dt;
+  const pooled = takePooled(n * itemSize(outDt));
   let h;
   try {
+    if (pooled !== null) {
+      native.ewBinaryFast(bop * 4 + code(dt), ha, a.offset, hb, b.offset, n, pooled.handle!, 0);
+      return new Tensor(pooled, 0, shape, a.strides, outDt);
+    }
     h = native.ewBinaryFast(bop * 4 + code(dt), ha, a.offset, hb, b.offset, n);
   } catch (e) {
     nativeFail(op, e);
   }
-  return wrapHandle(h, n, shape, a.strides, boolOut ? 'bool' : dt);
+  return wrapHandle(h, n, shape, a.strides, outDt);
 }
 
 /** Operand checks and the result dtype of an arithmetic op; bool only where PyTorch has it. */

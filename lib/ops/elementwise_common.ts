@@ -8,7 +8,7 @@ import { type DType, dtypeCode, isFloating, itemSize } from '../dtype';
 import { ArgumentError, DeviceError, DTypeError, ShapeError, TensorforgeError, fmtShape, rethrowNative } from '../errors';
 import { native } from '../native';
 import { broadcastShapes, broadcastStrides, layoutMeta, sameShape } from '../shape';
-import { Storage } from '../storage';
+import { Storage, takePooled } from '../storage';
 import { Tensor, isTensor } from '../tensor';
 import { to } from './copy';
 
@@ -179,6 +179,11 @@ export function launchBinary(op: string, bop: number, a: Operand, b: Operand, cd
       if (alpha !== 1) kind = B.addAlpha * 4 + code(cd);
       if (alpha === 1 && sameShape(ca.shape, cb.shape) && isContig(ca) && isContig(cb)) {
         const n = numelOfShape(shape);
+        const pooled = takePooled(n * itemSize(outDt));
+        if (pooled !== null) {
+          native.ewBinaryFast(kind, ca.handle(op), ca.offset, cb.handle(op), cb.offset, n, pooled.handle!, 0);
+          return new Tensor(pooled, 0, shape, ca.strides, outDt);
+        }
         const h = native.ewBinaryFast(kind, ca.handle(op), ca.offset, cb.handle(op), cb.offset, n);
         return wrapHandle(h, n, shape, ca.strides, outDt);
       }
@@ -211,6 +216,11 @@ export function launchBinary(op: string, bop: number, a: Operand, b: Operand, cd
     const shape = ct.shape;
     if (isContig(ct)) {
       const n = numelOfShape(shape);
+      const pooled = takePooled(n * itemSize(outDt));
+      if (pooled !== null) {
+        native.ewScalarFast(kind, ct.handle(op), ct.offset, s, reversed, n, pooled.handle!, 0);
+        return new Tensor(pooled, 0, shape, ct.strides, outDt);
+      }
       const h = native.ewScalarFast(kind, ct.handle(op), ct.offset, s, reversed, n);
       return wrapHandle(h, n, shape, ct.strides, outDt);
     }
@@ -247,6 +257,11 @@ export function launchUnary(op: string, uop: number, x: Tensor, p0 = 0, p1 = 0):
   try {
     if (isContig(x)) {
       const n = x.size;
+      const pooled = takePooled(n * itemSize(x.dtype));
+      if (pooled !== null) {
+        native.ewUnaryFast(kind, x.handle(op), x.offset, n, p0, p1, pooled.handle!, 0);
+        return new Tensor(pooled, 0, x.shape, x.strides, x.dtype);
+      }
       const h = native.ewUnaryFast(kind, x.handle(op), x.offset, n, p0, p1);
       return wrapHandle(h, n, x.shape, x.strides, x.dtype);
     }
