@@ -36,3 +36,6 @@ export type { DimArg, ReduceOptions } from './ops/reduce_common';
 export { cat, concat, stack, split, chunk, unbind } from './ops/join';
 export { indexSelect, gather, scatter, scatter_, scatterAdd, scatterAdd_, indexAdd, indexAdd_ } from './ops/gather';
 export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions } from './ops/matmul';
+export * as optim from './optim/index';
+export * as data from './data/index';
+export { randperm } from './data/randperm';
