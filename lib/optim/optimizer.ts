@@ -75,11 +75,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.name = name;
     this.defaults = Object.freeze({ ...defaults });
     this.checkOptions(defaults as ParamGroup<O>);
-    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new ArgumentError(name, `params must be an iterable of Tensors or of parameter groups, got ${describe(params)}`);
-    }
     if (isTensor(params)) {
       throw new ArgumentError(name, 'params must be an iterable of Tensors, got a single Tensor; wrap it in an array');
+    }
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new ArgumentError(name, `params must be an iterable of Tensors or of parameter groups, got ${describe(params)}`);
     }
     const list = Array.from(params as Iterable<unknown>);
     if (list.length === 0) throw new ArgumentError(name, 'got an empty parameter list');
