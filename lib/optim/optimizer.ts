@@ -83,6 +83,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     }
     const list = Array.from(params as Iterable<unknown>);
     if (list.length === 0) throw new ArgumentError(name, 'got an empty parameter list');
+    const first = list[0];
+    if (!isTensor(first) && (first === null || typeof first !== 'object' || Array.isArray(first))) {
+      throw new ArgumentError(name, `params[0] must be a Tensor or a parameter group { params, ...options }, got ${describe(first)}`);
+    }
     if (isTensor(list[0])) this.addParamGroup({ params: list as Tensor[] } as unknown as ParamGroupSpec<O>);
     else for (const g of list) this.addParamGroup(g as ParamGroupSpec<O>);
   }
