@@ -52,3 +52,6 @@ export { eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot }
 export { where, maskedFill, maskedFill_ } from './ops/where';
 export { add_, sub_, mul_, div_, pow_, remainder_, fmod_, fill_, zero_ } from './ops/inplace';
 export type { Scalar, Operand } from './ops/elementwise_common';
+export * as optim from './optim/index';
+export * as data from './data/index';
+export { randperm } from './data/randperm';

@@ -42,6 +42,11 @@ export interface NativeAddon {
   // matmul family (native/addon/matmul_entries.cc): batched C = alpha * A·B + beta * C.
   gemm(dtype: number, a: NativeHandle, aOffset: number, b: NativeHandle, bOffset: number, c: NativeHandle,
     cOffset: number, meta: Float64Array, alpha: number, beta: number): void;
+  // optim family (native/addon/optim_entries.cc): see native/kernels/cpu/optim/optim.h.
+  optimStep(kind: number, dtype: number, n: number, hyper: Float64Array, p: NativeHandle, pOffset: number,
+    g: NativeHandle, gOffset: number, s1: NativeHandle | null, s1Offset: number, s2: NativeHandle | null,
+    s2Offset: number, s3: NativeHandle | null, s3Offset: number): void;
+  gradUtil(kind: number, dtype: number, h: NativeHandle, offset: number, n: number, a: number): number;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.

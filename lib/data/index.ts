@@ -1,0 +1,4 @@
+/** tf.data: datasets, DataLoader, randomSplit. */
+export { type Dataset, TensorDataset, Subset, randomSplit } from './dataset';
+export { DataLoader, defaultCollate, type DataLoaderOptions } from './dataloader';
+export { Generator, randperm } from './randperm';
