@@ -15,6 +15,7 @@ import './ops/cumsum';
 import './ops/join';
 import './ops/gather';
 import './ops/matmul';
+import './ops/linear';
 
 export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
 export type { DType, TypedArray } from './dtype';
@@ -35,4 +36,5 @@ export { cumsum, cumprod, type CumOptions } from './ops/cumsum';
 export type { DimArg, ReduceOptions } from './ops/reduce_common';
 export { cat, concat, stack, split, chunk, unbind } from './ops/join';
 export { indexSelect, gather, scatter, scatter_, scatterAdd, scatterAdd_, indexAdd, indexAdd_ } from './ops/gather';
-export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions } from './ops/matmul';
+export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions, type Activation } from './ops/matmul';
+export { linear, prepackLinear, PackedLinear, type LinearOptions } from './ops/linear';
