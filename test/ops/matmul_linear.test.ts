@@ -11,10 +11,11 @@ import type { Activation, DType, Tensor } from '../../lib/index';
 import { native } from '../../lib/native';
 import { makeTensor, numel, randomValues, rng, type Layout } from '../helpers';
 
-// erf in float64: the Taylor series below |x| = 3, the continued fraction of erfc above.
+// erf in float64: the Taylor series below |x| = 1.5, the continued fraction of erfc above
+// (both accurate to ~1e-16 there).
 function erf(x: number): number {
   const ax = Math.abs(x);
-  if (ax < 3) {
+  if (ax < 1.5) {
     let term = ax;
     let sum = ax;
     for (let n = 1; n < 80; n++) {
@@ -23,16 +24,20 @@ function erf(x: number): number {
     }
     return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
   }
+  if (x < 0) return -1 + erfcTail(ax);
+  return 1 - erfcTail(ax);
+}
+
+function erfcTail(ax: number): number {
   let t = ax;
-  for (let n = 80; n >= 1; n--) t = ax + n / 2 / t;
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / t;
-  return Math.sign(x) * (1 - erfc);
+  for (let n = 400; n >= 1; n--) t = ax + n / 2 / t;
+  return Math.exp(-ax * ax) / Math.sqrt(Math.PI) / t;
 }
 
 const ACT: Record<Activation, (v: number) => number> = {
   none: (v) => v,
   relu: (v) => (v > 0 ? v : 0),
-  gelu: (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+  gelu: (v) => (v < -1.5 * Math.SQRT2 ? 0.5 * v * erfcTail(-v / Math.SQRT2) : 0.5 * v * (1 + erf(v / Math.SQRT2))),
   sigmoid: (v) => 1 / (1 + Math.exp(-v)),
   tanh: (v) => Math.tanh(v),
 };
@@ -118,6 +123,41 @@ for (const portable of [false, true]) {
             b?.t.dispose();
           }
         });
+      });
+
+      it('activations on exact inputs over [-12, 12], NaN and infinities (K = 1, weight 1)', () => {
+        tf.setPortableKernels(portable);
+        const xs = Array.from({ length: 961 }, (_, i) => -12 + i * 0.025);
+        xs.push(NaN, Infinity, -Infinity);
+        const x = tf.tensor(xs, { shape: [xs.length, 1], dtype });
+        for (const n of [1, 37]) {
+          const w = tf.ones([n, 1], { dtype });
+          for (const act of ACTS) {
+            for (const packedW of [false, true]) {
+              const pw = packedW ? tf.prepackLinear(w) : null;
+              const y = tf.linear(x, pw ?? w, null, { activation: act });
+              const got = y.dataSync();
+              for (let i = 0; i < xs.length; i++) {
+                const v = dtype === 'float32' ? Math.fround(xs[i]) : xs[i];
+                const e = ACT[act](v);
+                for (let j = 0; j < n; j++) {
+                  const g = got[i * n + j];
+                  const what = `${act}(${v}) ${packedW ? 'prepacked ' : ''}N ${n}, column ${j}: got ${g}, expected ${e}`;
+                  if (Number.isNaN(v)) expect(Number.isNaN(g), what).toBe(true);
+                  else if (!Number.isFinite(v)) {
+                    if (act !== 'gelu') expect(g, what).toBe(e);
+                  } else if (!(Math.abs(g - e) <= (dtype === 'float32' ? 1e-6 + 2e-6 * Math.abs(e) : 1e-14 * (1 + Math.abs(e))))) {
+                    expect.fail(what);
+                  }
+                }
+              }
+              y.dispose();
+              pw?.dispose();
+            }
+          }
+          w.dispose();
+        }
+        x.dispose();
       });
 
       it('linear over leading batch dims (folded into M or kept as batch) and 1-d input', () => {

@@ -257,8 +257,9 @@ const ColbFn kColb[3][4] = {
 
 // exp(x) for float32 lanes: x = n·ln2 + r, a degree-6 polynomial for exp(r) (Cephes'
 // expf coefficients), 2^n through the exponent bits. Relative error about 2 ulp; NaN
-// propagates; results below ~1e-38 flush to 0 and above ~3.4e38 saturate.
+// propagates; results below ~1e-38 flush to 0 and above FLT_MAX are +inf.
 TF_INLINE __m256 exp_ps(__m256 x) {
+  const __m256 over = _mm256_cmp_ps(x, _mm256_set1_ps(88.3762626647949f), _CMP_GT_OQ);
   x = _mm256_max_ps(_mm256_set1_ps(-87.33654f), _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x));
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -278,7 +279,7 @@ TF_INLINE __m256 exp_ps(__m256 x) {
   const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half, _mm256_set1_epi32(127)), 23));
   const __m256 s2 = _mm256_castsi256_ps(
       _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(ni, half), _mm256_set1_epi32(127)), 23));
-  return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+  return _mm256_blendv_ps(_mm256_mul_ps(_mm256_mul_ps(p, s1), s2), _mm256_set1_ps(__builtin_inff()), over);
 }
 
 TF_INLINE __m256 sigmoid_ps(__m256 x) {
