@@ -410,7 +410,17 @@ void run_packed(const GemmArgs<T>& g, const UKernel<T>& uk) {
   // all threads compute with it while it is in the shared cache.
   const int64_t distinct = shared ? 1 : g.batch;
   T* buf = g.Bp ? nullptr : static_cast<T*>(t_pack_b.get(sizeof(T) * block_elems * static_cast<size_t>(distinct)));
-  const Split s = split_work(g.batch, g.m, g.n, g.k, kMR, NR, false);
+  Split s = split_work(g.batch, g.m, g.n, g.k, kMR, NR, false);
+  if (g.batch < threads && s.pn == 1 && threads > 1) {
+    // Items of one MC block each (at least the split above): a thread that starts late on
+    // a busy machine leaves its share to the others instead of holding up the call.
+    const int64_t MC = blocking<T>().mc;
+    if (g.m / MC > s.pm) {
+      s.pm = (g.m + MC - 1) / MC;
+      s.m_chunk = ((g.m + s.pm - 1) / s.pm + kMR - 1) / kMR * kMR;
+      s.pm = (g.m + s.m_chunk - 1) / s.m_chunk;
+    }
+  }
   const int64_t items = g.batch * s.pm * s.pn;
   const int64_t panel_grain = std::max<int64_t>(1, (kMinMacsPerTask * 4) / std::max<int64_t>(1, L.kc * NR));
   for (int64_t blk = 0; blk < L.blocks; ++blk) {
