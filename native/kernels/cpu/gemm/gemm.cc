@@ -416,7 +416,7 @@ void run_packed(const GemmArgs<T>& g, const UKernel<T>& uk) {
     // a busy machine leaves its share to the others instead of holding up the call.
     const int64_t MC = blocking<T>().mc;
     if (g.m / MC > s.pm) {
-      s.pm = (g.m + MC - 1) / MC;
+      s.pm = ((g.m + MC - 1) / MC + threads - 1) / threads * threads;  // equal shares
       s.m_chunk = ((g.m + s.pm - 1) / s.pm + kMR - 1) / kMR * kMR;
       s.pm = (g.m + s.m_chunk - 1) / s.m_chunk;
     }
