@@ -19,8 +19,13 @@ const { values: opts } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     peers: { type: 'string', default: 'torch,numpy,ort,tfjs-wasm,tfjs-cpu' },
     write: { type: 'boolean', default: false },
+    // Measured FP32 FMA peak in GFLOP/s on 1 and 2 cores of this machine kind
+    // (../shared/ANCHORS.md); --peak 97,173 overrides.
+    peak: { type: 'string', default: '97,173' },
   },
 });
+const peaks = opts.peak.split(',').map(Number);
+const peakFor = (t) => peaks[Math.min(t, peaks.length) - 1] ?? peaks[peaks.length - 1] * (t / peaks.length);
 const suite = suites[opts.suite];
 if (!suite) throw new Error(`unknown suite ${opts.suite}; known: ${Object.keys(suites).join(', ')}`);
 const threadCounts = opts.threads.split(',').map(Number);
@@ -74,11 +79,39 @@ for (const t of threadCounts) {
     }
     if (theirs[p.name].error) console.log(`peer ${p.name} failed: ${theirs[p.name].error}`);
   }
-  const header = ['workload', 'tensorforge', ...active.map((p) => p.name + (p.single ? ' (1 thr)' : '')), 'best peer', 'speedup vs best'];
+  const withFlops = suite.some((w) => w.flops);
+  const peerCols = active.map((p) => p.name + (p.single ? ' (1 thr)' : ''));
+  const header = withFlops
+    ? ['workload', 'tensorforge µs', 'GFLOP/s', `% of peak (${peakFor(t)})`, ...peerCols.map((c) => `${c} µs (GFLOP/s)`), ...active.map((p) => `vs ${p.name}`), 'best peer', 'speedup vs best']
+    : ['workload', 'tensorforge', ...peerCols, 'best peer', 'speedup vs best'];
+  const gf = (w, us) => (us == null || !w.flops ? null : w.flops / us / 1e3);
   const rows = [];
   for (const w of suite) {
     const mine = ours[w.name];
     const peerTimes = active.map((p) => theirs[p.name]?.[w.name] ?? null);
+    if (withFlops) {
+      let best = null;
+      let bestName = '';
+      active.forEach((p, i) => {
+        const v = peerTimes[i];
+        if (v != null && (best == null || v < best)) {
+          best = v;
+          bestName = p.name;
+        }
+      });
+      const g = gf(w, mine);
+      rows.push([
+        w.name,
+        fmt(mine),
+        g == null ? '—' : g.toFixed(1),
+        g == null ? '—' : `${((100 * g) / peakFor(t)).toFixed(0)}%`,
+        ...peerTimes.map((v) => (v == null ? '—' : `${fmt(v)} (${gf(w, v).toFixed(1)})`)),
+        ...peerTimes.map((v) => (v == null || mine == null ? '—' : `${(v / mine).toFixed(2)}x`)),
+        bestName || '—',
+        mine != null && best != null ? `${(best / mine).toFixed(2)}x` : '—',
+      ]);
+      continue;
+    }
     let best = null;
     let bestName = '';
     active.forEach((p, i) => {
@@ -103,7 +136,8 @@ if (opts.write) {
     `## Suite \`${opts.suite}\` — ${new Date().toISOString().slice(0, 10)}`,
     '',
     `Machine: ${cpu}, ${os.availableParallelism?.() ?? os.cpus().length} cores available, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; PyTorch ${torchVersion}.`,
-    'Times in microseconds per call (median of 7 repeats), results freed each call. "speedup vs best" = best peer time / tensorforge time (> 1: tensorforge is faster). tfjs peers run single-threaded and are measured once.',
+    'Times in microseconds per call (median of 7 repeats), results freed each call. "speedup vs best" = best peer time / tensorforge time (> 1: tensorforge is faster); "vs X" = X time / tensorforge time. tfjs peers run single-threaded and are measured once.',
+    ...(suite.some((w) => w.flops) ? [`GFLOP/s = flops / time; percent of the measured FP32 peak (${peaks.join(', ')} GFLOP/s on ${peaks.map((_, i) => i + 1).join(', ')} thread(s)).`] : []),
     '',
     ...tables.flatMap((t) => [`### ${t.threads} thread(s)`, '', t.md, '']),
   ].join('\n');

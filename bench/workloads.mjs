@@ -1,6 +1,16 @@
 // The workloads every peer runs, so shapes are identical side by side. `op` names a
 // function each peer implements (bench/peers/*); sizes are element counts or shapes.
+// `flops` (optional) lets bench/run.mjs print GFLOP/s and the percent of peak.
+
+// C[M, N] = A[M, K]·B[K, N] (float32, row-major): 2·M·N·K flops.
+const gemm = (name, m, k, n) => ({ name, op: 'matmul', shapes: [[m, k], [k, n]], flops: 2 * m * n * k });
+
 export const suites = {
+  gemm: [
+    ...[64, 128, 256, 512, 1024, 2048].map((s) => gemm(`matmul ${s}^3`, s, s, s)),
+    ...[1, 4, 16, 64].map((m) => gemm(`skinny M=${m}, K=N=1024`, m, 1024, 1024)),
+    gemm('tall K=4096, M=N=256', 256, 4096, 256),
+  ],
   ops: [
     { name: 'add 16 floats (per-op overhead)', op: 'add', shapes: [[16], [16]] },
     { name: 'add 1M', op: 'add', shapes: [[1 << 20], [1 << 20]] },

@@ -20,6 +20,7 @@ import './ops/unary';
 import './ops/compare';
 import './ops/where';
 import './ops/inplace';
+import './ops/linear';
 
 export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
 export type { DType, TypedArray } from './dtype';
@@ -55,3 +56,5 @@ export type { Scalar, Operand } from './ops/elementwise_common';
 export * as optim from './optim/index';
 export * as data from './data/index';
 export { randperm } from './data/randperm';
+export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions, type Activation } from './ops/matmul';
+export { linear, prepackLinear, PackedLinear, type LinearOptions } from './ops/linear';

@@ -40,8 +40,13 @@ export interface NativeAddon {
     indexOffset: number, source: NativeHandle, sourceOffset: number, meta: Float64Array, dimInfo: Float64Array,
     alpha: number): void;
   // matmul family (native/addon/matmul_entries.cc): batched C = alpha * A·B + beta * C.
-  gemm(dtype: number, a: NativeHandle, aOffset: number, b: NativeHandle, bOffset: number, c: NativeHandle,
-    cOffset: number, meta: Float64Array, alpha: number, beta: number): void;
+  // Optional epilogue: bias (null: none) at bias[biasOffset + i*biasRs + j*biasCs] scaled by biasScale,
+  // act (0 none, 1 relu, 2 gelu, 3 sigmoid, 4 tanh); packed: B prepacked by packB (b is then ignored).
+  gemm(dtype: number, a: NativeHandle, aOffset: number, b: NativeHandle | null, bOffset: number, c: NativeHandle,
+    cOffset: number, meta: Float64Array, alpha: number, beta: number, bias?: NativeHandle | null, biasOffset?: number,
+    biasRs?: number, biasCs?: number, biasScale?: number, act?: number, packed?: NativeHandle | null): void;
+  packedBytes(dtype: number, k: number, n: number): number;
+  packB(dtype: number, b: NativeHandle, bOffset: number, meta: Float64Array, dst: NativeHandle): void;
   // optim family (native/addon/optim_entries.cc): see native/kernels/cpu/optim/optim.h.
   optimStep(kind: number, dtype: number, n: number, hyper: Float64Array, p: NativeHandle, pOffset: number,
     g: NativeHandle, gOffset: number, s1: NativeHandle | null, s1Offset: number, s2: NativeHandle | null,

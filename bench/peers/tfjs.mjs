@@ -31,6 +31,8 @@ const results = {};
 for (const w of suites[args.suite ?? 'ops']) {
   const fn = ops[w.op];
   if (!fn) continue;
+  // tfjs runs one thread in JS or wasm: products past ~40 MFLOP take seconds per call.
+  if (w.flops > 4e7) continue;
   const inputs = w.shapes.map((s) => tf.randomNormal(s));
   // dataSync on a 16-element add would dominate; tfjs cpu/wasm run synchronously, so
   // disposing the result is enough to time the op itself.

@@ -1,16 +1,43 @@
 /**
  * Matrix products: matmul (with NumPy/PyTorch broadcasting of batch dims), mm, bmm, dot,
- * mv and addmm. All of them reach one native batched GEMM, which reads operands through
- * their strides: transposed, sliced and broadcast operands are never copied.
+ * mv and addmm (linear is in ./linear). All of them reach one native batched GEMM, which
+ * reads operands through their strides: transposed, sliced and broadcast operands are
+ * never copied. Bias and activation are fused into the GEMM's epilogue.
  */
 import { dtypeCode, promoteTypes, type DType } from '../dtype';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, rethrowNative } from '../errors';
 import { native } from '../native';
 import { broadcastShapes, broadcastStrides, contiguousStrides, MAX_DIMS, sameShape } from '../shape';
+import type { Storage } from '../storage';
 import { Tensor, isTensor } from '../tensor';
-import { copyInto, copyToContiguous } from './copy';
+import { copyToContiguous } from './copy';
 
-function checkTensor(op: string, x: unknown, name: string): Tensor {
+/** Activations the GEMM can apply to its result in place (fused epilogue). */
+export type Activation = 'none' | 'relu' | 'gelu' | 'sigmoid' | 'tanh';
+const ACTIVATIONS: Record<Activation, number> = { none: 0, relu: 1, gelu: 2, sigmoid: 3, tanh: 4 };
+
+/** @internal The native code of an activation name; throws ArgumentError for others. */
+export function activationCode(op: string, act: unknown): number {
+  if (act === undefined || act === null) return 0;
+  if (typeof act !== 'string' || !Object.prototype.hasOwnProperty.call(ACTIVATIONS, act)) {
+    throw new ArgumentError(op, `activation must be one of ${Object.keys(ACTIVATIONS).map((a) => `'${a}'`).join(', ')}, got ${typeof act === 'string' ? `'${act}'` : String(act)}`);
+  }
+  return ACTIVATIONS[act as Activation];
+}
+
+/** @internal What the GEMM does after the product: bias (broadcast [M, N] strides) and activation. */
+export interface GemmEpilogue {
+  bias?: Tensor | null;
+  biasRs?: number;
+  biasCs?: number;
+  biasScale?: number;
+  act?: number;
+  /** B prepacked by native.packB (b's handle and strides are then not read). */
+  packed?: Storage | null;
+}
+
+/** @internal */
+export function checkTensor(op: string, x: unknown, name: string): Tensor {
   if (!isTensor(x)) throw new ArgumentError(op, `${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
   x.handle(op);
   return x;
@@ -28,7 +55,8 @@ function notMultipliable(op: string, a: Tensor, b: Tensor, ka: number, kb: numbe
 }
 
 /** A matrix operand as the native GEMM reads it: batch dims plus [rows, cols] with strides. */
-interface MatView {
+/** @internal */
+export interface MatView {
   t: Tensor;
   batch: number[];
   batchStrides: number[];
@@ -38,7 +66,8 @@ interface MatView {
   cs: number;
 }
 
-function asMatrix(t: Tensor, kind: 'lhs' | 'rhs'): MatView {
+/** @internal */
+export function asMatrix(t: Tensor, kind: 'lhs' | 'rhs'): MatView {
   const n = t.ndim;
   if (n === 1) {
     // A vector on the left is a row [1, K]; on the right a column [K, 1].
@@ -62,13 +91,14 @@ function asMatrix(t: Tensor, kind: 'lhs' | 'rhs'): MatView {
  * memory holds [...batch, M, N] row-major (its own shape may lack the dims 1-d operands
  * added), in the dtype of a and b.
  */
-function runGemm(op: string, a: MatView, b: MatView, batch: number[], out: Tensor, alpha: number, beta: number): void {
+export function runGemm(op: string, a: MatView, b: MatView | null, batch: number[], out: Tensor, alpha: number, beta: number,
+  epi: GemmEpilogue = {}, shape?: { n: number }): void {
   const M = a.rows;
-  const N = b.cols;
+  const N = b ? b.cols : shape!.n;
   const K = a.cols;
   const nb = batch.length;
   const sa = broadcastStrides(a.batch, a.batchStrides, batch);
-  const sb = broadcastStrides(b.batch, b.batchStrides, batch);
+  const sb = b ? broadcastStrides(b.batch, b.batchStrides, batch) : new Array<number>(nb).fill(0);
   const sc = contiguousStrides([...batch, M * N]).slice(0, nb);
   const meta = new Float64Array(1 + 4 * nb + 9);
   meta[0] = nb;
@@ -78,16 +108,20 @@ function runGemm(op: string, a: MatView, b: MatView, batch: number[], out: Tenso
     meta[1 + 2 * nb + i] = sb[i];
     meta[1 + 3 * nb + i] = sc[i];
   }
-  meta.set([M, N, K, a.rs, a.cs, b.rs, b.cs, N, 1], 1 + 4 * nb);
+  meta.set([M, N, K, a.rs, a.cs, b ? b.rs : 0, b ? b.cs : 0, N, 1], 1 + 4 * nb);
+  const bias = epi.bias ?? null;
+  const packed = epi.packed ?? null;
   try {
-    native.gemm(dtypeCode(out.dtype), a.t.handle(op), a.t.offset, b.t.handle(op), b.t.offset, out.handle(op), out.offset, meta, alpha, beta);
+    native.gemm(dtypeCode(out.dtype), a.t.handle(op), a.t.offset, b ? b.t.handle(op) : null, b ? b.t.offset : 0, out.handle(op), out.offset, meta, alpha, beta,
+      bias ? bias.handle(op) : null, bias ? bias.offset : 0, epi.biasRs ?? 0, epi.biasCs ?? 0, epi.biasScale ?? 1, epi.act ?? 0,
+      packed ? packed.handle : null);
   } catch (e) {
     rethrowNative(op, e);
   }
 }
 
-/** Runs fn with a and b converted to dtype dt (temporary copies are disposed). */
-function withDType<R>(op: string, a: Tensor, b: Tensor, dt: DType, fn: (a: Tensor, b: Tensor) => R): R {
+/** @internal Runs fn with a and b converted to dtype dt (temporary copies are disposed). */
+export function withDType<R>(op: string, a: Tensor, b: Tensor, dt: DType, fn: (a: Tensor, b: Tensor) => R): R {
   const ac = a.dtype === dt ? a : copyToContiguous(op, a, dt);
   const bc = b.dtype === dt ? b : copyToContiguous(op, b, dt);
   try {
@@ -212,15 +246,21 @@ export interface AddmmOptions {
   beta?: number;
   /** Factor of the product (default 1). */
   alpha?: number;
+  /**
+   * Applied to the result inside the GEMM, while each tile is in cache (default 'none';
+   * floating-point dtypes only). gelu is the exact (erf) form.
+   */
+  activation?: Activation;
 }
 
 /**
- * beta * input + alpha * (mat1 · mat2), input broadcast to [M, N].
+ * activation(beta * input + alpha * (mat1 · mat2)), input broadcast to [M, N]. input is
+ * added in the GEMM's epilogue (never copied into the result first).
  * @param input broadcastable to [M, N]
  * @param mat1 [M, K]
  * @param mat2 [K, N]
  * @returns [M, N]
- * @example tf.addmm(bias, x, w, { beta: 1, alpha: 1 }) // a linear layer: x·w + bias
+ * @example tf.addmm(bias, x, w, { activation: 'relu' }) // relu(x·w + bias)
  */
 export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOptions = {}): Tensor {
   const op = 'addmm';
@@ -229,6 +269,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpti
   checkTensor(op, mat2, 'mat2');
   const beta = opts.beta ?? 1;
   const alpha = opts.alpha ?? 1;
+  const act = activationCode(op, opts.activation);
   if (typeof beta !== 'number' || typeof alpha !== 'number' || Number.isNaN(beta) || Number.isNaN(alpha)) {
     throw new ArgumentError(op, `alpha and beta must be numbers, got alpha ${String(alpha)} and beta ${String(beta)}`);
   }
@@ -238,6 +279,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpti
   if (dt === 'int32' && (!Number.isInteger(alpha) || !Number.isInteger(beta))) {
     throw new ArgumentError(op, `alpha and beta must be integers for int32 tensors, got alpha ${alpha} and beta ${beta}`);
   }
+  if (dt === 'int32' && act !== 0) throw new DTypeError(op, `activation '${String(opts.activation)}' needs a floating-point dtype, got ${dt}`);
   const outShape = [mat1.shape[0], mat2.shape[1]];
   let b: number[] | null = null;
   try {
@@ -247,14 +289,18 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpti
   }
   if (!b || !sameShape(b, outShape)) throw new ShapeError(op, `input of shape ${fmtShape(input.shape)} cannot be broadcast to the product's shape ${fmtShape(outShape)}`);
   return withDType(op, mat1, mat2, dt, (a, c) => {
+    const bias = input.dtype === dt ? input : copyToContiguous(op, input, dt);
     const out = Tensor.empty(outShape, dt, mat1.device);
     try {
-      // input is copied even when beta = 0: the kernel then overwrites it, never reading it.
-      copyInto(op, out, input);
-      runGemm(op, asMatrix(a, 'lhs'), asMatrix(c, 'rhs'), [], out, alpha, beta);
+      // The product overwrites out (beta 0 for C); input enters as the epilogue's bias,
+      // scaled by beta (beta = 0: never read).
+      const [rs, cs] = broadcastStrides(bias.shape, bias.strides, outShape);
+      runGemm(op, asMatrix(a, 'lhs'), asMatrix(c, 'rhs'), [], out, alpha, 0, { bias, biasRs: rs, biasCs: cs, biasScale: beta, act });
     } catch (e) {
       out.dispose();
       throw e;
+    } finally {
+      if (bias !== input) bias.dispose();
     }
     return out;
   });

@@ -1,5 +1,7 @@
 // Entry points for the matmul op family: one batched GEMM entry that matmul, mm, bmm,
-// dot, mv and addmm all reach (TypeScript works out shapes, broadcasting and strides).
+// dot, mv, addmm and linear all reach (TypeScript works out shapes, broadcasting and
+// strides), with an optional fused epilogue (bias, activation) and an optional prepacked
+// B; plus packB / packedBytes for prepacked weights.
 #include <string>
 #include <vector>
 
@@ -22,18 +24,35 @@ void check_extent(const char* what, Storage* s, DType dt, int64_t offset, int nd
     throw NativeError("ERR_TF_INTERNAL", std::string("matmul: ") + what + " reaches past the end of its storage");
 }
 
-// gemm(dtype, aHandle, aOffset, bHandle, bOffset, cHandle, cOffset, meta, alpha, beta)
-// C[b] = alpha * A[b]·B[b] + beta * C[b] for every batch index b, where
-// meta = [nb, batch shape (nb), A batch strides (nb), B batch strides (nb),
-//         C batch strides (nb), m, n, k, rsA, csA, rsB, csB, rsC, csC].
-// Batch strides may be 0 (broadcast). beta == 0 overwrites C.
+size_t packed_bytes(DType dt, int64_t k, int64_t n) {
+  switch (dt) {
+    case DType::F32: return packed_b_elements<float>(k, n) * sizeof(float);
+    case DType::F64: return packed_b_elements<double>(k, n) * sizeof(double);
+    default: throw NativeError("ERR_TF_DTYPE", std::string("packB: dtype ") + dtype_name(dt) + " is not supported");
+  }
+}
+
+bool is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  check(napi_typeof(env, v, &t), "typeof");
+  return t == napi_null || t == napi_undefined;
+}
+
+// gemm(dtype, aHandle, aOffset, bHandle, bOffset, cHandle, cOffset, meta, alpha, beta,
+//      [biasHandle, biasOffset, biasRs, biasCs, biasScale, act, packedHandle])
+// C[b] = act(alpha * A[b]·B[b] + beta * C[b] + biasScale * bias) for every batch index b,
+// where meta = [nb, batch shape (nb), A batch strides (nb), B batch strides (nb),
+//               C batch strides (nb), m, n, k, rsA, csA, rsB, csB, rsC, csC].
+// Batch strides may be 0 (broadcast). beta == 0 overwrites C. bias (null: none) is read
+// at bias[biasOffset + i * biasRs + j * biasCs] for every product. packedHandle (null:
+// none) holds B packed by packB(k, n); B's handle and strides are then ignored.
 napi_value gemm_entry(napi_env env, napi_callback_info info) {
-  napi_value argv[10];
+  napi_value argv[17];
   get_args(env, info, argv);
   DType dt = arg_dtype(env, argv[0]);
   Storage* sa = storage_of(env, argv[1]);
   int64_t a_off = arg_int(env, argv[2]);
-  Storage* sb = storage_of(env, argv[3]);
+  Storage* sb = is_nullish(env, argv[3]) ? nullptr : storage_of(env, argv[3]);
   int64_t b_off = arg_int(env, argv[4]);
   Storage* sc = storage_of(env, argv[5]);
   int64_t c_off = arg_int(env, argv[6]);
@@ -44,6 +63,22 @@ napi_value gemm_entry(napi_env env, napi_callback_info info) {
   const size_t mlen = meta_bytes / sizeof(double);
   double alpha = arg_double(env, argv[8]);
   double beta = arg_double(env, argv[9]);
+  Storage* sbias = is_nullish(env, argv[10]) ? nullptr : storage_of(env, argv[10]);
+  Storage* spacked = is_nullish(env, argv[16]) ? nullptr : storage_of(env, argv[16]);
+  int64_t bias_off = 0, bias_rs = 0, bias_cs = 0;
+  double bias_scale = 1;
+  int act = 0;
+  if (sbias) {
+    bias_off = arg_int(env, argv[11]);
+    bias_rs = arg_int(env, argv[12]);
+    bias_cs = arg_int(env, argv[13]);
+    bias_scale = arg_double(env, argv[14]);
+  }
+  if (!is_nullish(env, argv[15])) act = static_cast<int>(arg_int(env, argv[15]));
+  if (!sb && !spacked) throw NativeError("ERR_TF_INTERNAL", "matmul: B is missing");
+  if (act < kActNone || act > kActTanh) throw NativeError("ERR_TF_INTERNAL", "matmul: unknown activation");
+  if (act != kActNone && dt == DType::I32)
+    throw NativeError("ERR_TF_DTYPE", "matmul: activations need a floating-point dtype");
 
   if (mlen < 1) throw NativeError("ERR_TF_INTERNAL", "matmul: empty metadata");
   const int nb = static_cast<int>(meta[0]);
@@ -75,10 +110,16 @@ napi_value gemm_entry(napi_env env, napi_callback_info info) {
   if (k > 0) check_extent("A", sa, dt, a_off, nb + 2, shape, sa_str);
   shape[nb] = k; shape[nb + 1] = n;
   sb_str[nb] = rsB; sb_str[nb + 1] = csB;
-  if (k > 0) check_extent("B", sb, dt, b_off, nb + 2, shape, sb_str);
+  if (k > 0 && !spacked) check_extent("B", sb, dt, b_off, nb + 2, shape, sb_str);
   shape[nb] = m; shape[nb + 1] = n;
   sc_str[nb] = rsC; sc_str[nb + 1] = csC;
   check_extent("C", sc, dt, c_off, nb + 2, shape, sc_str);
+  if (sbias) {
+    const int64_t bshape[2] = {m, n}, bstr[2] = {bias_rs, bias_cs};
+    check_extent("bias", sbias, dt, bias_off, 2, bshape, bstr);
+  }
+  if (spacked && packed_bytes(dt, k, n) > spacked->nbytes)
+    throw NativeError("ERR_TF_INTERNAL", "matmul: the packed weight is smaller than its shape needs");
 
   std::vector<int64_t> offsets(static_cast<size_t>(3 * batch));
   int64_t idx[kMaxDims] = {0};
@@ -97,9 +138,29 @@ napi_value gemm_entry(napi_env env, napi_callback_info info) {
   // shape[] was overwritten above for the extent checks only past nb; batch dims intact.
   auto run = [&](auto zero) {
     using T = decltype(zero);
-    gemm_batched<T>(batch, offsets.data(), offsets.data() + batch, offsets.data() + 2 * batch, m, n, k,
-                    static_cast<T>(alpha), data_at<T>(sa, a_off), rsA, csA, data_at<T>(sb, b_off), rsB, csB,
-                    static_cast<T>(beta), data_at<T>(sc, c_off), rsC, csC);
+    GemmArgs<T> g;
+    g.batch = batch;
+    g.a_offsets = offsets.data();
+    g.b_offsets = offsets.data() + batch;
+    g.c_offsets = offsets.data() + 2 * batch;
+    g.m = m; g.n = n; g.k = k;
+    g.alpha = static_cast<T>(alpha);
+    g.beta = static_cast<T>(beta);
+    g.A = data_at<T>(sa, a_off); g.rsA = rsA; g.csA = csA;
+    if (spacked) {
+      g.Bp = static_cast<const T*>(spacked->data);
+    } else {
+      g.B = data_at<T>(sb, b_off); g.rsB = rsB; g.csB = csB;
+    }
+    g.C = data_at<T>(sc, c_off); g.rsC = rsC; g.csC = csC;
+    if (sbias) {
+      g.epi.bias = data_at<T>(sbias, bias_off);
+      g.epi.bias_rs = bias_rs;
+      g.epi.bias_cs = bias_cs;
+      g.epi.bias_scale = static_cast<T>(bias_scale);
+    }
+    g.epi.act = act;
+    gemm_run<T>(g);
   };
   switch (dt) {
     case DType::F32: run(float{}); break;
@@ -110,10 +171,55 @@ napi_value gemm_entry(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// packedBytes(dtype, k, n): the bytes packB needs for a k x n matrix.
+napi_value packed_bytes_entry(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  get_args(env, info, argv);
+  DType dt = arg_dtype(env, argv[0]);
+  const int64_t k = arg_int(env, argv[1]), n = arg_int(env, argv[2]);
+  if (k < 0 || n < 0 || k > (int64_t(1) << 40) || n > (int64_t(1) << 40))
+    throw NativeError("ERR_TF_SHAPE", "packB: impossible matrix size");
+  napi_value out;
+  check(napi_create_double(env, static_cast<double>(packed_bytes(dt, k, n)), &out), "create_double");
+  return out;
+}
+
+// packB(dtype, bHandle, bOffset, meta = [k, n, rsB, csB], dstHandle): packs B (element
+// (p, j) at B[bOffset + p * rsB + j * csB]) into dst for gemm's packedHandle.
+napi_value pack_b_entry(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  get_args(env, info, argv);
+  DType dt = arg_dtype(env, argv[0]);
+  Storage* sb = storage_of(env, argv[1]);
+  const int64_t b_off = arg_int(env, argv[2]);
+  void* meta_data;
+  size_t meta_bytes;
+  arg_typed(env, argv[3], &meta_data, &meta_bytes);
+  if (meta_bytes != 4 * sizeof(double)) throw NativeError("ERR_TF_INTERNAL", "packB: metadata has the wrong length");
+  const double* meta = static_cast<const double*>(meta_data);
+  if (meta[0] < 0 || meta[1] < 0 || meta[0] > 9.0e15 || meta[1] > 9.0e15)
+    throw NativeError("ERR_TF_SHAPE", "packB: impossible matrix size");
+  const int64_t k = static_cast<int64_t>(meta[0]), n = static_cast<int64_t>(meta[1]);
+  const int64_t rsB = static_cast<int64_t>(meta[2]), csB = static_cast<int64_t>(meta[3]);
+  Storage* dst = storage_of(env, argv[4]);
+  if (packed_bytes(dt, k, n) > dst->nbytes) throw NativeError("ERR_TF_INTERNAL", "packB: destination too small");
+  if (k == 0 || n == 0) return nullptr;
+  const int64_t shape[2] = {k, n}, str[2] = {rsB, csB};
+  check_extent("B", sb, dt, b_off, 2, shape, str);
+  switch (dt) {
+    case DType::F32: pack_b_full<float>(k, n, data_at<float>(sb, b_off), rsB, csB, static_cast<float*>(dst->data)); break;
+    case DType::F64: pack_b_full<double>(k, n, data_at<double>(sb, b_off), rsB, csB, static_cast<double*>(dst->data)); break;
+    default: throw NativeError("ERR_TF_DTYPE", std::string("packB: dtype ") + dtype_name(dt) + " is not supported");
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void register_matmul_entries(napi_env env, napi_value exports) {
   export_fn(env, exports, "gemm", guarded<gemm_entry>);
+  export_fn(env, exports, "packB", guarded<pack_b_entry>);
+  export_fn(env, exports, "packedBytes", guarded<packed_bytes_entry>);
 }
 
 }  // namespace tf

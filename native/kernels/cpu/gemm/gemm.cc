@@ -1,68 +1,276 @@
-// The GEMM driver: BLIS's five loops around a micro-kernel.
-//   jc over N in steps of NC   (a panel of B stays in L3)
-//     pc over K in steps of KC (B's kc x nc block is packed once per pc)
-//       ic over M in steps of MC (A's mc x kc block is packed, stays in L2)
-//         jr over nc in steps of NR, ir over mc in steps of MR: micro-kernel
-// Threads take whole sub-products (batch entries, row blocks, column blocks), each with
-// its own packing buffers, so no two threads ever write the same element of C.
+// The GEMM driver, after BLIS: B is packed into panels of NR columns (per KC-row block),
+// A into panels of MR rows (an MC x KC block that stays in L2), and a register-blocked
+// micro-kernel computes each MR x NR tile:
+//   pc over K in steps of KC
+//     ic over the item's rows in steps of MC: pack A's mc x kc block
+//       jr over the item's columns in steps of NR (B's kc x NR panel stays in L1)
+//         ir over mc in steps of MR: micro-kernel, then the epilogue on the hot tile
+// B is packed once per call (in parallel) and shared by every thread, or taken prepacked;
+// threads then take items (batch entry x row range x column range), each with its own A
+// buffer, so no two threads write the same element of C.
+//
+// Few rows (M <= kDirectRows, float32 with AVX2) skip packing: packing B would cost as
+// much as the product. Such products read B in place: row by row for M = 1 (a GEMV that
+// streams B), in 4-row x 24-column register tiles otherwise, or as dot products along K
+// when B's columns are contiguous (a [N, K] weight read transposed). Threads split N.
 #include "gemm.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <stdexcept>
+#include <vector>
 
 #include "../../../runtime/cpu_features.h"
 #include "../../../runtime/thread_pool.h"
-#include "pack.h"
 #include "ukernel.h"
 
 namespace tf {
+
+// ---- epilogue (scalar reference) -------------------------------------------------------
+
 namespace {
+template <typename T>
+inline T act_ref(int act, T v) {
+  switch (act) {
+    case kActRelu: return v > T(0) || v != v ? v : T(0);
+    case kActGelu: return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440)));
+    case kActSigmoid: return T(1) / (T(1) + std::exp(-v));
+    case kActTanh: return std::tanh(v);
+    default: return v;
+  }
+}
+template <>
+inline int32_t act_ref<int32_t>(int, int32_t v) {
+  return v;
+}
+}  // namespace
 
 template <typename T>
-struct Blocking;
-// KC x NR panels of B (16 KB) stay in L1, MC x KC blocks of A (~150 KB) in L2.
-template <> struct Blocking<float> { static constexpr int64_t MC = 144, KC = 256, NC = 4080; };
-template <> struct Blocking<double> { static constexpr int64_t MC = 72, KC = 256, NC = 2040; };
-template <> struct Blocking<int32_t> { static constexpr int64_t MC = 144, KC = 256, NC = 4080; };
+void epilogue_ref(const GemmEpilogue<T>& e, int64_t rows, int64_t cols, T* C, int64_t rsC,
+                  int64_t csC, int64_t i0, int64_t j0) {
+  const bool has_bias = e.bias != nullptr && e.bias_scale != T(0);
+  for (int64_t i = 0; i < rows; ++i) {
+    T* c = C + i * rsC;
+    const T* b = has_bias ? e.bias + (i0 + i) * e.bias_rs + j0 * e.bias_cs : nullptr;
+    for (int64_t j = 0; j < cols; ++j) {
+      T v = c[j * csC];
+      if (has_bias) {
+        if constexpr (std::is_integral_v<T>) {
+          using U = std::make_unsigned_t<T>;
+          v = static_cast<T>(static_cast<U>(v) + static_cast<U>(e.bias_scale) * static_cast<U>(b[j * e.bias_cs]));
+        } else {
+          v += e.bias_scale * b[j * e.bias_cs];
+        }
+      }
+      c[j * csC] = act_ref<T>(e.act, v);
+    }
+  }
+}
+template void epilogue_ref<float>(const GemmEpilogue<float>&, int64_t, int64_t, float*, int64_t,
+                                  int64_t, int64_t, int64_t);
+template void epilogue_ref<double>(const GemmEpilogue<double>&, int64_t, int64_t, double*,
+                                   int64_t, int64_t, int64_t, int64_t);
+template void epilogue_ref<int32_t>(const GemmEpilogue<int32_t>&, int64_t, int64_t, int32_t*,
+                                    int64_t, int64_t, int64_t, int64_t);
+
+namespace {
+
+// ---- kernels and blocking ----------------------------------------------------------------
+
+constexpr int kMR = 6;
+template <typename T> struct Tile;
+template <> struct Tile<float> { static constexpr int NR = 16; };
+template <> struct Tile<double> { static constexpr int NR = 8; };
+template <> struct Tile<int32_t> { static constexpr int NR = 16; };
+
+template <typename T, int NR>
+UKernel<T> ref_kernel(const char* name) {
+  return {kMR, NR,
+          {nullptr, ukernel_ref<T, kMR, NR, 1>, ukernel_ref<T, kMR, NR, 2>, ukernel_ref<T, kMR, NR, 3>,
+           ukernel_ref<T, kMR, NR, 4>, ukernel_ref<T, kMR, NR, 5>, ukernel_ref<T, kMR, NR, 6>},
+          name};
+}
 
 template <typename T>
 UKernel<T> pick_kernel();
-
 template <>
 UKernel<float> pick_kernel<float>() {
 #ifdef TF_HAVE_AVX2_KERNELS
-  if (use_avx2()) return {6, 16, ukernel_6x16_f32_avx2, "6x16-avx2"};
+  if (use_avx2()) {
+    UKernel<float> k{kMR, 16, {}, "6x16-avx2"};
+    for (int r = 0; r <= kMR; ++r) k.rows[r] = kUKernelsF32Avx2[r];
+    return k;
+  }
 #endif
-  return {4, 8, ukernel_ref<float, 4, 8>, "4x8-ref"};
+  return ref_kernel<float, 16>("6x16-ref");
 }
 template <>
 UKernel<double> pick_kernel<double>() {
 #ifdef TF_HAVE_AVX2_KERNELS
-  if (use_avx2()) return {6, 8, ukernel_6x8_f64_avx2, "6x8-avx2"};
+  if (use_avx2()) {
+    UKernel<double> k{kMR, 8, {}, "6x8-avx2"};
+    for (int r = 0; r <= kMR; ++r) k.rows[r] = kUKernelsF64Avx2[r];
+    return k;
+  }
 #endif
-  return {4, 4, ukernel_ref<double, 4, 4>, "4x4-ref"};
+  return ref_kernel<double, 8>("6x8-ref");
 }
 template <>
 UKernel<int32_t> pick_kernel<int32_t>() {
-  return {4, 8, ukernel_ref<int32_t, 4, 8>, "4x8-ref"};
+  return ref_kernel<int32_t, 16>("6x16-ref");
 }
 
-// Per-thread packing buffers, grown on demand and kept for the thread's lifetime.
-struct PackBuffers {
-  std::unique_ptr<char[]> a_raw, b_raw;
-  size_t a_cap = 0, b_cap = 0;
-  static void* aligned(std::unique_ptr<char[]>& raw, size_t& cap, size_t bytes) {
+// KC: a kc x NR panel of B fills half of L1. MC: an mc x kc block of A fills ~40% of L2.
+struct Blocking {
+  int64_t kc, mc;
+};
+long env_or(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atol(v) : fallback;
+}
+template <typename T>
+const Blocking& blocking() {
+  static const Blocking b = [] {
+    const CpuFeatures& f = cpu_features();
+    const long l1 = f.l1d > 0 ? f.l1d : 32 * 1024;
+    const long l2 = f.l2 > 0 ? f.l2 : 512 * 1024;
+    int64_t kc = l1 / 2 / (Tile<T>::NR * static_cast<long>(sizeof(T)));
+    kc = std::clamp<int64_t>(kc / 8 * 8, 64, 512);
+    int64_t mc = static_cast<int64_t>(0.4 * static_cast<double>(l2)) / (kc * static_cast<int64_t>(sizeof(T)));
+    mc = std::clamp<int64_t>(mc / kMR * kMR, 4 * kMR, 64 * kMR);
+    // Tuning hooks (undocumented): TF_GEMM_KC, TF_GEMM_MC.
+    kc = std::clamp<int64_t>(env_or("TF_GEMM_KC", kc), 8, 4096);
+    mc = std::clamp<int64_t>(env_or("TF_GEMM_MC", mc) / kMR * kMR, kMR, 4096);
+    return Blocking{kc, mc};
+  }();
+  return b;
+}
+
+// ---- packing -----------------------------------------------------------------------------
+
+// Rows [0, rows) of an mc x kc block of A into panels of MR rows, zero-padded:
+// Ap[panel * MR * kc + p * MR + i] = A[(panel * MR + i) * rsA + p * csA].
+template <typename T>
+void pack_a(int64_t mc, int64_t kc, const T* A, int64_t rsA, int64_t csA, T* Ap) {
+  for (int64_t i0 = 0; i0 < mc; i0 += kMR) {
+    const int64_t rows = std::min<int64_t>(kMR, mc - i0);
+    const T* a = A + i0 * rsA;
+    if (rows == kMR && csA == 1) {
+      const T* r0 = a; const T* r1 = a + rsA; const T* r2 = a + 2 * rsA;
+      const T* r3 = a + 3 * rsA; const T* r4 = a + 4 * rsA; const T* r5 = a + 5 * rsA;
+      for (int64_t p = 0; p < kc; ++p) {
+        T* d = Ap + p * kMR;
+        d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
+      }
+    } else if (rows == kMR) {
+      for (int64_t p = 0; p < kc; ++p)
+        for (int i = 0; i < kMR; ++i) Ap[p * kMR + i] = a[i * rsA + p * csA];
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        for (int64_t i = 0; i < rows; ++i) Ap[p * kMR + i] = a[i * rsA + p * csA];
+        for (int64_t i = rows; i < kMR; ++i) Ap[p * kMR + i] = T(0);
+      }
+    }
+    Ap += kMR * kc;
+  }
+}
+
+// One panel: columns [0, cols) of a kc-row slice of B, zero-padded to NR:
+// Bp[p * NR + j] = B[p * rsB + j * csB].
+template <typename T, int NR>
+void pack_b_panel(int64_t kc, int64_t cols, const T* B, int64_t rsB, int64_t csB, T* Bp) {
+  if (cols == NR && csB == 1) {
+    for (int64_t p = 0; p < kc; ++p) std::memcpy(Bp + p * NR, B + p * rsB, NR * sizeof(T));
+  } else if (rsB == 1) {
+    // Columns contiguous (a transposed operand): read each column as a stream.
+    for (int64_t j = 0; j < cols; ++j) {
+      const T* src = B + j * csB;
+      for (int64_t p = 0; p < kc; ++p) Bp[p * NR + j] = src[p];
+    }
+    for (int64_t j = cols; j < NR; ++j)
+      for (int64_t p = 0; p < kc; ++p) Bp[p * NR + j] = T(0);
+  } else {
+    for (int64_t p = 0; p < kc; ++p) {
+      for (int64_t j = 0; j < cols; ++j) Bp[p * NR + j] = B[p * rsB + j * csB];
+      for (int64_t j = cols; j < NR; ++j) Bp[p * NR + j] = T(0);
+    }
+  }
+}
+
+// The layout of a packed k x n matrix: KC-row blocks one after another, each holding
+// ceil(n / NR) panels of kc_block x NR. Block pc (first row pc) starts at pc * n_pad.
+template <typename T>
+struct PackedLayout {
+  int64_t k, n, n_pad, kc, panels, blocks;
+  PackedLayout(int64_t k_, int64_t n_) : k(k_), n(n_) {
+    constexpr int NR = Tile<T>::NR;
+    panels = (n + NR - 1) / NR;
+    n_pad = panels * NR;
+    kc = blocking<T>().kc;
+    blocks = k > 0 ? (k + kc - 1) / kc : 0;
+  }
+  size_t elements() const { return static_cast<size_t>(std::max<int64_t>(k, 1) * n_pad); }
+};
+
+// Packs panels [p0, p1) of every block (p0, p1 count over blocks x panels).
+template <typename T>
+void pack_b_range(const PackedLayout<T>& L, const T* B, int64_t rsB, int64_t csB, T* Bp,
+                  int64_t begin, int64_t end) {
+  constexpr int NR = Tile<T>::NR;
+  for (int64_t it = begin; it < end; ++it) {
+    const int64_t blk = it / L.panels, panel = it % L.panels;
+    const int64_t pc = blk * L.kc;
+    const int64_t kc = std::min(L.kc, L.k - pc);
+    const int64_t j0 = panel * NR;
+    pack_b_panel<T, NR>(kc, std::min<int64_t>(NR, L.n - j0), B + pc * rsB + j0 * csB, rsB, csB,
+                        Bp + pc * L.n_pad + j0 * kc);
+  }
+}
+
+// ---- buffers -----------------------------------------------------------------------------
+
+// A 64-byte aligned buffer, grown on demand and kept (up to kKeepBytes) for reuse.
+struct Buffer {
+  std::unique_ptr<char[]> raw;
+  size_t cap = 0;
+  static constexpr size_t kKeepBytes = size_t(64) << 20;
+  void* get(size_t bytes) {
     if (bytes + 64 > cap) {
+      raw.reset();
       raw.reset(new char[bytes + 64]);
       cap = bytes + 64;
     }
     uintptr_t p = reinterpret_cast<uintptr_t>(raw.get());
     return reinterpret_cast<void*>((p + 63) & ~uintptr_t(63));
   }
+  void trim() {
+    if (cap > kKeepBytes) {
+      raw.reset();
+      cap = 0;
+    }
+  }
 };
-thread_local PackBuffers t_buffers;
+thread_local Buffer t_pack_a;   // a thread's A block
+thread_local Buffer t_pack_b;   // B packed by the calling thread for the whole call
+thread_local Buffer t_item_b;   // B packed by a thread for its own items
+
+// ---- the packed path -----------------------------------------------------------------------
+
+template <typename T>
+void run_epilogue(const GemmEpilogue<T>& e, int64_t rows, int64_t cols, T* C, int64_t rsC,
+                  int64_t csC, int64_t i0, int64_t j0) {
+#ifdef TF_HAVE_AVX2_KERNELS
+  if constexpr (std::is_same_v<T, float>) {
+    if (use_avx2()) {
+      epilogue_f32_avx2(e, rows, cols, C, rsC, csC, i0, j0);
+      return;
+    }
+  }
+#endif
+  epilogue_ref<T>(e, rows, cols, C, rsC, csC, i0, j0);
+}
 
 // C = beta * C over an m x n block (beta == 0 writes zeros without reading C).
 template <typename T>
@@ -77,116 +285,294 @@ void scale_c(int64_t m, int64_t n, T beta, T* C, int64_t rsC, int64_t csC) {
   }
 }
 
-// One mc x nc block of C from packed panels.
+// Rows [i0, i1) x columns [j0, j1) (j0 a multiple of NR) of one product, for the K block
+// that starts at row pc of B (Bblock: that block, packed). beta applies to the first
+// block; the epilogue runs on each tile after the last one.
 template <typename T>
-void macro_kernel(const UKernel<T>& uk, int64_t mc, int64_t nc, int64_t kc, T alpha, const T* Ap,
-                  const T* Bp, T beta, T* C, int64_t rsC, int64_t csC) {
-  alignas(64) T edge[16 * 16];
-  const int mr = uk.mr, nr = uk.nr;
-  for (int64_t jr = 0; jr < nc; jr += nr) {
-    const int64_t cols = std::min<int64_t>(nr, nc - jr);
-    const T* bp = Bp + jr * kc;
-    for (int64_t ir = 0; ir < mc; ir += mr) {
-      const int64_t rows = std::min<int64_t>(mr, mc - ir);
-      const T* ap = Ap + ir * kc;
-      T* c = C + ir * rsC + jr * csC;
-      if (rows == mr && cols == nr) {
-        uk.fn(kc, alpha, ap, bp, beta, c, rsC, csC);
-        continue;
-      }
-      uk.fn(kc, alpha, ap, bp, T(0), edge, nr, 1);
-      for (int64_t i = 0; i < rows; ++i) {
-        T* ci = c + i * rsC;
-        const T* e = edge + i * nr;
-        if (beta == T(0)) {
-          for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j];
+void packed_block(const UKernel<T>& uk, const PackedLayout<T>& L, int64_t pc, int64_t i0,
+                  int64_t i1, int64_t j0, int64_t j1, T alpha, const T* A, int64_t rsA,
+                  int64_t csA, const T* Bblock, T beta, T* C, int64_t rsC, int64_t csC,
+                  const GemmEpilogue<T>& epi) {
+  constexpr int NR = Tile<T>::NR;
+  const int64_t MC = blocking<T>().mc;
+  const int64_t kc = std::min(L.kc, L.k - pc);
+  const bool has_epi = epi.active() && pc + kc >= L.k;
+  const T beta_now = pc == 0 ? beta : T(1);
+  T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(MC * L.kc)));
+  alignas(64) T edge[kMR * NR];
+  for (int64_t ic = i0; ic < i1; ic += MC) {
+    const int64_t mc = std::min(MC, i1 - ic);
+    pack_a(mc, kc, A + ic * rsA + pc * csA, rsA, csA, Ap);
+    for (int64_t jr = j0; jr < j1; jr += NR) {
+      const int64_t cols = std::min<int64_t>(NR, j1 - jr);
+      const T* bp = Bblock + jr * kc;
+      for (int64_t ir = 0; ir < mc; ir += kMR) {
+        const int rows = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
+        const T* ap = Ap + ir * kc;
+        T* c = C + (ic + ir) * rsC + jr * csC;
+        if (cols == NR) {
+          uk.rows[rows](kc, alpha, ap, bp, beta_now, c, rsC, csC);
         } else {
-          for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j] + beta * ci[j * csC];
+          uk.rows[rows](kc, alpha, ap, bp, T(0), edge, NR, 1);
+          for (int i = 0; i < rows; ++i) {
+            T* ci = c + i * rsC;
+            const T* e = edge + i * NR;
+            if (beta_now == T(0)) {
+              for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j];
+            } else {
+              for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j] + beta_now * ci[j * csC];
+            }
+          }
         }
-      }
-    }
-  }
-}
-
-// One product on the calling thread.
-template <typename T>
-void gemm_serial(const UKernel<T>& uk, int64_t m, int64_t n, int64_t k, T alpha, const T* A,
-                 int64_t rsA, int64_t csA, const T* B, int64_t rsB, int64_t csB, T beta, T* C,
-                 int64_t rsC, int64_t csC) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0 || alpha == T(0)) {
-    scale_c(m, n, beta, C, rsC, csC);
-    return;
-  }
-  using Bk = Blocking<T>;
-  const int mr = uk.mr, nr = uk.nr;
-  const int64_t MC = Bk::MC / mr * mr;
-  const int64_t NC = Bk::NC / nr * nr;
-  const int64_t kc_max = std::min<int64_t>(Bk::KC, k);
-  const int64_t mc_max = std::min<int64_t>(MC, (m + mr - 1) / mr * mr);
-  const int64_t nc_max = std::min<int64_t>(NC, (n + nr - 1) / nr * nr);
-  T* Ap = static_cast<T*>(PackBuffers::aligned(t_buffers.a_raw, t_buffers.a_cap,
-                                               sizeof(T) * static_cast<size_t>(mc_max * kc_max)));
-  T* Bp = static_cast<T*>(PackBuffers::aligned(t_buffers.b_raw, t_buffers.b_cap,
-                                               sizeof(T) * static_cast<size_t>(nc_max * kc_max)));
-  for (int64_t jc = 0; jc < n; jc += NC) {
-    const int64_t nc = std::min(NC, n - jc);
-    for (int64_t pc = 0; pc < k; pc += Bk::KC) {
-      const int64_t kc = std::min<int64_t>(Bk::KC, k - pc);
-      pack_b(nr, kc, nc, B + pc * rsB + jc * csB, rsB, csB, Bp);
-      const T beta_now = pc == 0 ? beta : T(1);
-      for (int64_t ic = 0; ic < m; ic += MC) {
-        const int64_t mc = std::min(MC, m - ic);
-        pack_a(mr, mc, kc, A + ic * rsA + pc * csA, rsA, csA, Ap);
-        macro_kernel(uk, mc, nc, kc, alpha, Ap, Bp, beta_now, C + ic * rsC + jc * csC, rsC, csC);
+        if (has_epi) run_epilogue(epi, rows, cols, c, rsC, csC, ic + ir, jr);
       }
     }
   }
 }
 
 // Below this many multiply-adds a task is not worth a thread hop.
-constexpr int64_t kMinMacsPerTask = int64_t(1) << 17;
+constexpr int64_t kMinMacsPerTask = int64_t(1) << 16;
+
+// Splits `batch` products of m x n into items of m_chunk x n_chunk (multiples of mr, nr)
+// so that every thread gets work: rows first, columns when there are too few rows.
+struct Split {
+  int64_t pm, pn, m_chunk, n_chunk;
+};
+Split split_work(int64_t batch, int64_t m, int64_t n, int64_t k, int mr, int nr, bool prefer_n) {
+  const int64_t threads = std::max(1, num_threads());
+  int64_t pm = 1, pn = 1;
+  if (batch < threads) {
+    const int64_t need = (threads + batch - 1) / batch;
+    const int64_t mt = (m + mr - 1) / mr, nt = (n + nr - 1) / nr;
+    if (prefer_n || mt < need * 4) {
+      pn = std::min(need, nt);
+      pm = std::min((need + pn - 1) / pn, mt);
+    } else {
+      pm = std::min(need, mt);
+      pn = std::min((need + pm - 1) / pm, nt);
+    }
+  }
+  // Never split below kMinMacsPerTask.
+  while ((pm > 1 || pn > 1) && batch * pm * pn > 1 &&
+         (m / pm) * (n / pn) * std::max<int64_t>(k, 1) < kMinMacsPerTask) {
+    if (pm >= pn) --pm; else --pn;
+  }
+  Split s;
+  s.m_chunk = ((m + pm - 1) / pm + mr - 1) / mr * mr;
+  s.n_chunk = ((n + pn - 1) / pn + nr - 1) / nr * nr;
+  s.pm = (m + s.m_chunk - 1) / s.m_chunk;
+  s.pn = (n + s.n_chunk - 1) / s.n_chunk;
+  return s;
+}
+
+int64_t grain_for(int64_t macs_per_item) {
+  return std::max<int64_t>(1, kMinMacsPerTask / std::max<int64_t>(1, macs_per_item));
+}
+
+
+template <typename T>
+bool b_shared(const GemmArgs<T>& g) {
+  if (g.Bp || !g.b_offsets) return true;
+  for (int64_t b = 1; b < g.batch; ++b)
+    if (g.b_offsets[b] != g.b_offsets[0]) return false;
+  return true;
+}
+
+template <typename T>
+void run_packed(const GemmArgs<T>& g, const UKernel<T>& uk) {
+  constexpr int NR = Tile<T>::NR;
+  const PackedLayout<T> L(g.k, g.n);
+  const int64_t threads = std::max(1, num_threads());
+  const bool shared = b_shared(g);
+  auto a_of = [&](int64_t b) { return g.A + (g.a_offsets ? g.a_offsets[b] : 0); };
+  auto b_of = [&](int64_t b) { return g.B + (g.b_offsets ? g.b_offsets[b] : 0); };
+  auto c_of = [&](int64_t b) { return g.C + (g.c_offsets ? g.c_offsets[b] : 0); };
+  const size_t block_elems = static_cast<size_t>(L.kc * L.n_pad);
+
+  if (!shared && g.batch >= threads) {
+    // Many distinct products: each thread packs B's blocks for the products it takes.
+    parallel_for(g.batch, grain_for(g.m * g.n * g.k), [&](int64_t begin, int64_t end) {
+      T* Bb = static_cast<T*>(t_item_b.get(sizeof(T) * block_elems));
+      for (int64_t b = begin; b < end; ++b) {
+        for (int64_t blk = 0; blk < L.blocks; ++blk) {
+          const int64_t pc = blk * L.kc;
+          pack_b_range(L, b_of(b), g.rsB, g.csB, Bb - pc * L.n_pad, blk * L.panels, (blk + 1) * L.panels);
+          packed_block(uk, L, pc, 0, g.m, 0, g.n, g.alpha, a_of(b), g.rsA, g.csA, Bb, g.beta, c_of(b),
+                       g.rsC, g.csC, g.epi);
+        }
+      }
+      t_item_b.trim();
+    });
+    return;
+  }
+
+  // One K block at a time: B's block is packed by all threads (or read prepacked), then
+  // all threads compute with it while it is in the shared cache.
+  const int64_t distinct = shared ? 1 : g.batch;
+  T* buf = g.Bp ? nullptr : static_cast<T*>(t_pack_b.get(sizeof(T) * block_elems * static_cast<size_t>(distinct)));
+  Split s = split_work(g.batch, g.m, g.n, g.k, kMR, NR, false);
+  if (g.batch < threads && s.pn == 1 && threads > 1) {
+    // Items of one MC block each (at least the split above): a thread that starts late on
+    // a busy machine leaves its share to the others instead of holding up the call.
+    const int64_t MC = blocking<T>().mc;
+    if (g.m / MC > s.pm) {
+      s.pm = ((g.m + MC - 1) / MC + threads - 1) / threads * threads;  // equal shares
+      s.m_chunk = ((g.m + s.pm - 1) / s.pm + kMR - 1) / kMR * kMR;
+      s.pm = (g.m + s.m_chunk - 1) / s.m_chunk;
+    }
+  }
+  const int64_t items = g.batch * s.pm * s.pn;
+  const int64_t panel_grain = std::max<int64_t>(1, (kMinMacsPerTask * 4) / std::max<int64_t>(1, L.kc * NR));
+  for (int64_t blk = 0; blk < L.blocks; ++blk) {
+    const int64_t pc = blk * L.kc;
+    if (buf) {
+      parallel_for(distinct * L.panels, panel_grain, [&](int64_t begin, int64_t end) {
+        while (begin < end) {
+          const int64_t b = begin / L.panels;
+          const int64_t stop = std::min(end, (b + 1) * L.panels);
+          // pack_b_range addresses blocks by pc * n_pad; shift so block blk lands at buf.
+          pack_b_range(L, b_of(b), g.rsB, g.csB, buf + static_cast<size_t>(b) * block_elems - pc * L.n_pad,
+                       blk * L.panels + begin - b * L.panels, blk * L.panels + stop - b * L.panels);
+          begin = stop;
+        }
+      });
+    }
+    parallel_for(items, grain_for(s.m_chunk * s.n_chunk * L.kc), [&](int64_t begin, int64_t end) {
+      for (int64_t it = begin; it < end; ++it) {
+        const int64_t b = it / (s.pm * s.pn);
+        const int64_t rest = it % (s.pm * s.pn);
+        const int64_t i0 = (rest / s.pn) * s.m_chunk;
+        const int64_t j0 = (rest % s.pn) * s.n_chunk;
+        const T* bblock = buf ? buf + (shared ? 0 : static_cast<size_t>(b) * block_elems) : g.Bp + pc * L.n_pad;
+        packed_block(uk, L, pc, i0, std::min(g.m, i0 + s.m_chunk), j0, std::min(g.n, j0 + s.n_chunk),
+                     g.alpha, a_of(b), g.rsA, g.csA, bblock, g.beta, c_of(b), g.rsC, g.csC, g.epi);
+      }
+    });
+  }
+  if (buf) t_pack_b.trim();
+}
+
+// ---- the unpacked path for few rows (float32, AVX2) ------------------------------------------
+
+long direct_rows_limit() {
+  static const long v = env_or("TF_GEMM_DIRECT_M", 16);
+  return v;
+}
+
+#ifdef TF_HAVE_AVX2_KERNELS
+bool try_direct(const GemmArgs<float>& g) {
+  if (!use_avx2() || g.Bp || g.csC != 1 || g.m > direct_rows_limit() || g.k < 1) return false;
+  enum { kRowB, kColB, kGemv } kind;
+  if (g.csB == 1 && g.m == 1) kind = kGemv;
+  else if (g.csB == 1) kind = kRowB;
+  else if (g.rsB == 1 && g.csA == 1) kind = kColB;
+  else return false;
+  const int nr = kind == kColB ? 4 : kind == kRowB ? 24 : 8;
+  const Split s = split_work(g.batch, g.m, g.n, g.k, static_cast<int>(g.m), nr, true);
+  const int64_t items = g.batch * s.pn;
+  const int64_t kcd = g.m <= 4 ? g.k : std::max<int64_t>(8, env_or("TF_GEMM_DIRECT_KC", 128));
+  parallel_for(items, grain_for(g.m * s.n_chunk * g.k), [&](int64_t begin, int64_t end) {
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t b = it / s.pn;
+      const int64_t j0 = (it % s.pn) * s.n_chunk;
+      const int64_t j1 = std::min(g.n, j0 + s.n_chunk);
+      const float* A = g.A + (g.a_offsets ? g.a_offsets[b] : 0);
+      const float* B = g.B + (g.b_offsets ? g.b_offsets[b] : 0);
+      float* C = g.C + (g.c_offsets ? g.c_offsets[b] : 0);
+      if (kind == kGemv) {
+        gemv_rowb_f32_avx2(j1 - j0, g.k, g.alpha, A, g.csA, B + j0, g.rsB, g.beta, C + j0);
+        if (g.epi.active()) run_epilogue(g.epi, 1, j1 - j0, C + j0, g.rsC, 1, 0, j0);
+      } else if (kind == kRowB) {
+        for (int64_t pc = 0; pc < g.k; pc += kcd) {
+          const int64_t kc = std::min(kcd, g.k - pc);
+          const float beta_now = pc == 0 ? g.beta : 1.0f;
+          const bool last = pc + kc >= g.k;
+          for (int64_t jt = j0; jt < j1; jt += 24) {
+            const int64_t cols = std::min<int64_t>(24, j1 - jt);
+            for (int64_t i = 0; i < g.m; i += 4) {
+              const int rows = static_cast<int>(std::min<int64_t>(4, g.m - i));
+              float* c = C + i * g.rsC + jt;
+              direct_rowb_f32_avx2(rows, cols, kc, g.alpha, A + i * g.rsA + pc * g.csA, g.rsA, g.csA,
+                                   B + pc * g.rsB + jt, g.rsB, beta_now, c, g.rsC);
+              if (last && g.epi.active()) run_epilogue(g.epi, rows, cols, c, g.rsC, 1, i, jt);
+            }
+          }
+        }
+      } else {
+        for (int64_t jt = j0; jt < j1; jt += 4) {
+          const int64_t cols = std::min<int64_t>(4, j1 - jt);
+          for (int64_t i = 0; i < g.m; i += 3) {
+            const int rows = static_cast<int>(std::min<int64_t>(3, g.m - i));
+            float* c = C + i * g.rsC + jt;
+            direct_colb_f32_avx2(rows, cols, g.k, g.alpha, A + i * g.rsA, g.rsA, B + jt * g.csB, g.csB,
+                                 g.beta, c, g.rsC, 1);
+            if (g.epi.active()) run_epilogue(g.epi, rows, cols, c, g.rsC, 1, i, jt);
+          }
+        }
+      }
+    }
+  });
+  return true;
+}
+#endif
+
+template <typename T>
+bool try_direct(const GemmArgs<T>&) {
+  return false;
+}
 
 }  // namespace
+
+// ---- public entry points ---------------------------------------------------------------------
+
+template <typename T>
+void gemm_run(const GemmArgs<T>& g) {
+  if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return;
+  if (g.k <= 0 || g.alpha == T(0)) {
+    // No product: C = beta * C, then the epilogue.
+    parallel_for(g.batch, grain_for(g.m * g.n), [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        T* C = g.C + (g.c_offsets ? g.c_offsets[b] : 0);
+        scale_c(g.m, g.n, g.beta, C, g.rsC, g.csC);
+        if (g.epi.active()) epilogue_ref<T>(g.epi, g.m, g.n, C, g.rsC, g.csC, 0, 0);
+      }
+    });
+    return;
+  }
+  if (try_direct(g)) return;
+  run_packed(g, pick_kernel<T>());
+}
+
+template <typename T>
+size_t packed_b_elements(int64_t k, int64_t n) {
+  return PackedLayout<T>(k, n).elements();
+}
+
+template <typename T>
+void pack_b_full(int64_t k, int64_t n, const T* B, int64_t rsB, int64_t csB, T* Bp) {
+  const PackedLayout<T> L(k, n);
+  if (L.blocks == 0) return;
+  const int64_t panel_macs = std::max<int64_t>(1, L.kc * Tile<T>::NR);
+  parallel_for(L.blocks * L.panels, std::max<int64_t>(1, (kMinMacsPerTask * 4) / panel_macs),
+               [&](int64_t begin, int64_t end) { pack_b_range(L, B, rsB, csB, Bp, begin, end); });
+}
 
 template <typename T>
 void gemm_batched(int64_t batch, const int64_t* a_offsets, const int64_t* b_offsets,
                   const int64_t* c_offsets, int64_t m, int64_t n, int64_t k, T alpha, const T* A,
                   int64_t rsA, int64_t csA, const T* B, int64_t rsB, int64_t csB, T beta, T* C,
                   int64_t rsC, int64_t csC) {
-  if (batch <= 0 || m <= 0 || n <= 0) return;
-  const UKernel<T> uk = pick_kernel<T>();
-  // Split each product into pm x pn blocks when the batch alone has fewer entries than
-  // there are threads: rows first, columns when there are too few rows.
-  const int64_t threads = std::max(1, num_threads());
-  int64_t pm = 1, pn = 1;
-  if (batch < threads) {
-    const int64_t need = (threads + batch - 1) / batch;
-    pm = std::min<int64_t>(need, (m + uk.mr - 1) / uk.mr);
-    pn = std::min<int64_t>((need + pm - 1) / pm, (n + uk.nr - 1) / uk.nr);
-  }
-  const int64_t m_chunk = ((m + pm - 1) / pm + uk.mr - 1) / uk.mr * uk.mr;
-  const int64_t n_chunk = ((n + pn - 1) / pn + uk.nr - 1) / uk.nr * uk.nr;
-  pm = (m + m_chunk - 1) / m_chunk;
-  pn = (n + n_chunk - 1) / n_chunk;
-  const int64_t items = batch * pm * pn;
-  const int64_t macs_per_item = std::max<int64_t>(1, m_chunk * n_chunk * std::max<int64_t>(k, 1));
-  const int64_t grain = std::max<int64_t>(1, kMinMacsPerTask / macs_per_item);
-  parallel_for(items, grain, [&](int64_t begin, int64_t end) {
-    for (int64_t it = begin; it < end; ++it) {
-      const int64_t b = it / (pm * pn);
-      const int64_t rest = it % (pm * pn);
-      const int64_t i0 = (rest / pn) * m_chunk;
-      const int64_t j0 = (rest % pn) * n_chunk;
-      const int64_t mm = std::min(m_chunk, m - i0);
-      const int64_t nn = std::min(n_chunk, n - j0);
-      const int64_t ao = a_offsets ? a_offsets[b] : 0;
-      const int64_t bo = b_offsets ? b_offsets[b] : 0;
-      const int64_t co = c_offsets ? c_offsets[b] : 0;
-      gemm_serial(uk, mm, nn, k, alpha, A + ao + i0 * rsA, rsA, csA, B + bo + j0 * csB, rsB, csB,
-                  beta, C + co + i0 * rsC + j0 * csC, rsC, csC);
-    }
-  });
+  GemmArgs<T> g;
+  g.batch = batch;
+  g.a_offsets = a_offsets;
+  g.b_offsets = b_offsets;
+  g.c_offsets = c_offsets;
+  g.m = m; g.n = n; g.k = k;
+  g.alpha = alpha; g.beta = beta;
+  g.A = A; g.rsA = rsA; g.csA = csA;
+  g.B = B; g.rsB = rsB; g.csB = csB;
+  g.C = C; g.rsC = rsC; g.csC = csC;
+  gemm_run(g);
 }
 
 template <typename T>
@@ -197,6 +583,9 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t rsA, int
 }
 
 #define TF_INSTANTIATE_GEMM(T)                                                                   \
+  template void gemm_run<T>(const GemmArgs<T>&);                                                 \
+  template size_t packed_b_elements<T>(int64_t, int64_t);                                        \
+  template void pack_b_full<T>(int64_t, int64_t, const T*, int64_t, int64_t, T*);                \
   template void gemm<T>(int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, const T*,      \
                         int64_t, int64_t, T, T*, int64_t, int64_t);                              \
   template void gemm_batched<T>(int64_t, const int64_t*, const int64_t*, const int64_t*, int64_t, \
