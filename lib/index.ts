@@ -41,7 +41,6 @@ export { cumsum, cumprod, type CumOptions } from './ops/cumsum';
 export type { DimArg, ReduceOptions } from './ops/reduce_common';
 export { cat, concat, stack, split, chunk, unbind } from './ops/join';
 export { indexSelect, gather, scatter, scatter_, scatterAdd, scatterAdd_, indexAdd, indexAdd_ } from './ops/gather';
-export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions } from './ops/matmul';
 export { add, sub, mul, div, pow, maximum, minimum, remainder, fmod, type AlphaOptions, type DivOptions } from './ops/binary';
 export {
   neg, abs, exp, expm1, log, log1p, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, reciprocal, square, sign, floor, ceil, round,
