@@ -55,3 +55,5 @@ export type { Scalar, Operand } from './ops/elementwise_common';
 export * as optim from './optim/index';
 export * as data from './data/index';
 export { randperm } from './data/randperm';
+export * as nn from './nn/index';
+export * as F from './nn/functional_index';
