@@ -92,10 +92,12 @@ export class Module {
       const v = (this as Record<string, unknown>)[key];
       if (v instanceof Module) {
         delete (this as Record<string, unknown>)[key];
-        this.registerModule(key, v);
+        this.defineSlot('registerModule', key, 'module');
+        this._modules.set(key, v);
       } else if (isParameter(v)) {
         delete (this as Record<string, unknown>)[key];
-        this.registerParameter(key, v);
+        this.defineSlot('registerParameter', key, 'parameter');
+        this._parameters.set(key, v);
       }
     }
   }
