@@ -304,7 +304,7 @@ export interface KLDivOptions {
 
 /**
  * Kullback-Leibler divergence with log-probability input: target * (log(target) - input)
- * (0 where target is 0), or exp(target) * (target - input) with logTarget.
+ * (0 where target is 0, also for input -inf, where PyTorch gives NaN), or exp(target) * (target - input) with logTarget.
  * Use reduction 'batchmean' for the mathematical KL (e.g. distillation).
  * @param input log-probabilities [N, ...]
  * @param target probabilities (or log-probabilities), same shape
@@ -320,9 +320,11 @@ export function klDiv(input: Tensor, target: Tensor, { reduction, logTarget = fa
     if (logTarget) {
       loss = mul(exp(y), sub(y, x));
     } else {
+      // 0 where the target is 0, even for input -inf (where PyTorch's xlogy form gives NaN);
+      // log of 1 there keeps NaN out of the unused branch and of its gradient.
       const positive = lt(0, y);
-      const safe = where(positive, y, 1); // log(1) = 0 where target is 0: no NaN from 0 * log(0)
-      loss = sub(mul(y, log(safe)), mul(y, x));
+      const safe = where(positive, y, 1);
+      loss = where(positive, mul(y, sub(log(safe), x)), 0);
     }
     if (r === 'batchmean') return x.ndim === 0 ? sum(loss) : div(sum(loss), x.shape[0]);
     return reduce(loss, r);
