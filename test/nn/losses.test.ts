@@ -89,8 +89,8 @@ describe('crossEntropy and nllLoss', () => {
     for (const [N, C, D] of [[1, 1, 1], [7, 5, 1], [3, 17, 1], [2, 4, 6], [5, 3, 2]]) {
       const shape = D === 1 ? [N, C] : [N, C, D];
       const x = Array.from(randomValues(N * C * D, dtype, r, -6, 6));
-      const t = Array.from({ length: N * D }, (_, i) => (i % 4 === 1 ? -100 : Math.floor(r() * C)));
-      if (t.every((v) => v === -100)) t[0] = 0;
+      const t: number[] = Array.from({ length: N * D }, (_, i) => (i % 4 === 1 ? -100 : Math.floor(r() * C)));
+      if (!t.some((v) => v !== -100)) t[0] = 0;
       const w = Array.from(randomValues(C, dtype, r, 0.1, 2));
       for (const weighted of [false, true]) {
         for (const ls of [0, 0.25]) {
