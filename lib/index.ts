@@ -57,3 +57,5 @@ export * as data from './data/index';
 export { randperm } from './data/randperm';
 export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions, type Activation } from './ops/matmul';
 export { linear, prepackLinear, PackedLinear, type LinearOptions } from './ops/linear';
+export * as nn from './nn/index';
+export * as F from './nn/functional_index';

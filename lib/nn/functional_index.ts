@@ -1,0 +1,3 @@
+/** tf.nn.functional (alias tf.F): layer functions, distances and losses. */
+export * from './functional';
+export * from './losses';

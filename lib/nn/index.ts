@@ -1,0 +1,21 @@
+/**
+ * tf.nn: modules, containers, layers, losses, nn.init and nn.functional.
+ * @example
+ * const model = new tf.nn.Sequential(new tf.nn.Linear(4, 3), new tf.nn.ReLU(), new tf.nn.Linear(3, 2));
+ * const loss = tf.nn.functional.crossEntropy(model.call(x), labels);
+ */
+export { Module, type StateDict, type LoadResult } from './module';
+export { parameter, Parameter, isParameter } from './parameter';
+export { Sequential, ModuleList, ModuleDict } from './containers';
+export { Linear, Identity, type LinearOptions } from './linear';
+export { ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activation';
+export { Dropout } from './dropout';
+export { LayerNorm, BatchNorm1d, type LayerNormModuleOptions, type BatchNormModuleOptions } from './normalization';
+export { Embedding, type EmbeddingOptions } from './embedding';
+export { Flatten, Unflatten } from './flatten';
+export {
+  MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss, CosineEmbeddingLoss,
+} from './loss';
+export type { Reduction } from './util';
+export * as init from './init';
+export * as functional from './functional_index';
