@@ -20,6 +20,7 @@ import './ops/unary';
 import './ops/compare';
 import './ops/where';
 import './ops/inplace';
+import './autograd/methods';
 
 export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
 export type { DType, TypedArray } from './dtype';
@@ -52,3 +53,4 @@ export { eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot }
 export { where, maskedFill, maskedFill_ } from './ops/where';
 export { add_, sub_, mul_, div_, pow_, remainder_, fmod_, fill_, zero_ } from './ops/inplace';
 export type { Scalar, Operand } from './ops/elementwise_common';
+export { autograd, noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, GradcheckError, AutogradError, type BackwardOptions, type GradOptions, type GradcheckOptions } from './autograd/index';
