@@ -11,6 +11,7 @@ import { zeros } from '../creation';
 import { sum } from '../ops/reduce';
 import { reshape, expand, unsqueeze, narrow } from '../ops/view';
 import { cat } from '../ops/join';
+import { indexSelect } from '../ops/gather';
 import { disposeTemps } from './graph';
 
 /**
@@ -102,4 +103,12 @@ export function padAlong(g: Tensor, d: number, start: number, size: number, step
   if (out !== x && x !== g) temps.push(x);
   disposeTemps(...temps);
   return out;
+}
+
+/** x reversed along dim d (an indexSelect, so differentiable). */
+export function flipDim(x: Tensor, d: number): Tensor {
+  const n = x.ndim === 0 ? 1 : x.shape[d];
+  const idx = new Array<number>(n);
+  for (let i = 0; i < n; i++) idx[i] = n - 1 - i;
+  return indexSelect(x, d, idx);
 }
