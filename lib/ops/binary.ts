@@ -259,7 +259,7 @@ function powGrad(out: Tensor, a: Operand, b: Operand): Tensor {
     let gb: Tensor | null = null;
     if (n.needs(0)) {
       // b * a^(b-1), and 0 where b == 0 (also at a == 0), as PyTorch
-      if (typeof b !== 'object') ga = b === 0 || b === false ? zerosLike(g) : mul(g, mul(pow(a, sub(b as number, 1)), b));
+      if (typeof b !== 'object') ga = b === 0 || b === false ? zerosLike(g) : mul(g, mul(pow(a, Number(b) - 1), b));
       else ga = where(eq(b, 0), 0, mul(g, mul(pow(a, sub(b, 1)), b)));
     }
     if (n.needs(1)) {
