@@ -59,7 +59,9 @@ class Run {
       return;
     }
     this.uses.delete(t);
-    if (!this.protectedSet.has(t)) t.dispose();
+    // With createGraph the gradients are part of the new graph (its ops saved them): the
+    // enclosing tidy() or the GC frees them.
+    if (!this.protectedSet.has(t) && !this.createGraph) t.dispose();
   }
 
   /** Whether t may be written in place or handed over: this run holds its only use and its memory. */

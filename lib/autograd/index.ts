@@ -5,7 +5,7 @@
  */
 import './methods';
 import { backward, grad } from './engine';
-import { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './graph';
+import { enableGrad, isGradEnabled, noGrad, record, recordMulti, setGradEnabled } from './graph';
 import { gradcheck } from './gradcheck';
 import { sumToShape } from './grad_utils';
 
@@ -19,4 +19,4 @@ export { sumToShape } from './grad_utils';
  * @example
  * const [gx] = tf.autograd.grad(y, [x]);
  */
-export const autograd = { backward, grad, noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, sumToShape };
+export const autograd = { backward, grad, noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, sumToShape, record, recordMulti };
