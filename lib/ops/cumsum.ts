@@ -11,7 +11,6 @@ import { alongDimMeta, castForOp, checkInput, singleDim } from './reduce_common'
 import { needsGrad, record } from '../autograd/graph';
 import { flipDim } from '../autograd/grad_utils';
 import { div, mul, add } from './binary';
-import { zeros } from '../creation';
 import { narrow } from './view';
 import { cat } from './join';
 
