@@ -21,6 +21,7 @@ import './ops/compare';
 import './ops/where';
 import './ops/inplace';
 import './ops/linear';
+import './autograd/methods';
 
 export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
 export type { DType, TypedArray } from './dtype';
@@ -59,3 +60,4 @@ export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions, type Activation } f
 export { linear, prepackLinear, PackedLinear, type LinearOptions } from './ops/linear';
 export * as nn from './nn/index';
 export * as F from './nn/functional_index';
+export { autograd, noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, GradcheckError, AutogradError, type BackwardOptions, type GradOptions, type GradcheckOptions } from './autograd/index';

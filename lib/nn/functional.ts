@@ -12,6 +12,7 @@ import type { Tensor } from '../tensor';
 import { eq } from '../ops/compare';
 import { indexSelect } from '../ops/gather';
 import { addmm, matmul } from '../ops/matmul';
+import { linear as linearOp } from '../ops/linear';
 import { add, div, mul, sub } from '../ops/binary';
 import { clamp, rsqrt } from '../ops/unary';
 import { mean, sum } from '../ops/reduce';
@@ -56,6 +57,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   }
   sameDType(op, x, weight, 'weight');
   sameDType(op, x, b, 'bias');
+  // The fused GEMM (bias in the epilogue; recorded as separate ops under autograd).
+  if (b === null || b.ndim === 1) return linearOp(x, weight, b);
   return composed([x, weight, b], () => {
     const lead = x.shape.slice(0, -1);
     const rows = lead.reduce((a, d) => a * d, 1);

@@ -8,6 +8,7 @@
 import { isFloating } from '../dtype';
 import { ArgumentError, DTypeError, fmtShape } from '../errors';
 import { tidy } from '../scope';
+import { isGradEnabled } from '../autograd/graph';
 import { Tensor, isTensor } from '../tensor';
 import { copyInto, copyToContiguous } from '../ops/copy';
 import { mean, sum } from '../ops/reduce';
@@ -32,7 +33,7 @@ export function assignNoGrad(op: string, dst: Tensor, src: Tensor): void {
 
 /** True when t takes part in a graph (requires grad itself, or was made by a recorded op). */
 function inGraph(t: Tensor | null | undefined): boolean {
-  return t !== null && t !== undefined && (t.requiresGrad || t.gradFn !== null);
+  return t !== null && t !== undefined && (t.requiresGrad || t.gradFn !== null) && isGradEnabled();
 }
 
 /**

@@ -11,6 +11,11 @@ import { Tensor } from '../tensor';
 import { takePooled } from '../storage';
 import { itemSize } from '../dtype';
 import { B, type Operand, checkOperand, code, floatResult, isContig, launchBinary, nativeFail, numelOfShape, resultType, wrapHandle } from './elementwise_common';
+import { needsGrad2, record } from '../autograd/graph';
+import { where } from './where';
+import { gt, lt, eq, ge, logicalAnd } from './compare';
+import { log, neg } from './unary';
+import { zerosLike } from '../creation';
 
 /**
  * The lean path for two contiguous tensors of one shape and dtype: one native call that
@@ -89,10 +94,12 @@ export interface AlphaOptions {
 export function add(a: Operand, b: Operand, opts?: AlphaOptions): Tensor {
   if (opts === undefined) {
     const r = fastBinary('add', B.add, a, b, false);
-    if (r !== null) return r;
+    if (r !== null) return (a as Tensor).requiresGrad || (b as Tensor).requiresGrad ? addGrad('add', r, a, b, 1) : r;
   }
   const [x, y, rt] = arith('add', a, b, true);
-  return launchBinary('add', B.add, x, y, rt, rt, checkAlpha('add', opts?.alpha, rt));
+  const alpha = checkAlpha('add', opts?.alpha, rt);
+  const out = launchBinary('add', B.add, x, y, rt, rt, alpha);
+  return needsGrad2(x, y) ? addGrad('add', out, x, y, alpha) : out;
 }
 
 /**
@@ -102,12 +109,12 @@ export function add(a: Operand, b: Operand, opts?: AlphaOptions): Tensor {
 export function sub(a: Operand, b: Operand, opts?: AlphaOptions): Tensor {
   if (opts === undefined) {
     const r = fastBinary('sub', B.sub, a, b, false);
-    if (r !== null) return r;
+    if (r !== null) return (a as Tensor).requiresGrad || (b as Tensor).requiresGrad ? addGrad('sub', r, a, b, -1) : r;
   }
   const [x, y, rt] = arith('sub', a, b, false);
   const alpha = checkAlpha('sub', opts?.alpha, rt);
-  if (alpha !== 1) return launchBinary('sub', B.add, x, y, rt, rt, -alpha);
-  return launchBinary('sub', B.sub, x, y, rt, rt);
+  const out = alpha !== 1 ? launchBinary('sub', B.add, x, y, rt, rt, -alpha) : launchBinary('sub', B.sub, x, y, rt, rt);
+  return needsGrad2(x, y) ? addGrad('sub', out, x, y, -alpha) : out;
 }
 
 /**
@@ -116,9 +123,10 @@ export function sub(a: Operand, b: Operand, opts?: AlphaOptions): Tensor {
  */
 export function mul(a: Operand, b: Operand): Tensor {
   const r = fastBinary('mul', B.mul, a, b, false);
-  if (r !== null) return r;
+  if (r !== null) return (a as Tensor).requiresGrad || (b as Tensor).requiresGrad ? mulGrad(r, a, b) : r;
   const [x, y, rt] = arith('mul', a, b, true);
-  return launchBinary('mul', B.mul, x, y, rt, rt);
+  const out = launchBinary('mul', B.mul, x, y, rt, rt);
+  return needsGrad2(x, y) ? mulGrad(out, x, y) : out;
 }
 
 /** Options of div. */
@@ -140,17 +148,19 @@ export function div(a: Operand, b: Operand, opts?: DivOptions): Tensor {
   if (mode === undefined) {
     if (a instanceof Tensor && (a.dtype === 'float32' || a.dtype === 'float64')) {
       const r = fastBinary('div', B.div, a, b, false);
-      if (r !== null) return r;
+      if (r !== null) return a.requiresGrad || (b as Tensor).requiresGrad ? divGrad(r, a, b) : r;
     }
     const [x, y, rt] = arith('div', a, b, true);
     const cd = floatResult(rt);
-    return launchBinary('div', B.div, x, y, cd, cd);
+    const out = launchBinary('div', B.div, x, y, cd, cd);
+    return needsGrad2(x, y) ? divGrad(out, x, y) : out;
   }
   if (mode !== 'trunc' && mode !== 'floor') {
     throw new ArgumentError('div', `roundingMode must be undefined, 'trunc' or 'floor', got ${JSON.stringify(mode)}`);
   }
   const [x, y, rt] = arith('div', a, b, false);
-  return launchBinary('div', mode === 'trunc' ? B.divTrunc : B.divFloor, x, y, rt, rt);
+  const out = launchBinary('div', mode === 'trunc' ? B.divTrunc : B.divFloor, x, y, rt, rt);
+  return needsGrad2(x, y) ? record('div', out, [x, y], (g) => [zerosLike(g), zerosLike(g)]) : out;
 }
 
 /**
@@ -160,12 +170,13 @@ export function div(a: Operand, b: Operand, opts?: DivOptions): Tensor {
  */
 export function pow(a: Operand, b: Operand): Tensor {
   const r = fastBinary('pow', B.pow, a, b, false);
-  if (r !== null) return r;
+  if (r !== null) return (a as Tensor).requiresGrad || (b as Tensor).requiresGrad ? powGrad(r, a, b) : r;
   const [x, y, rt] = arith('pow', a, b, false);
   if (rt === 'int32' && typeof y === 'number' && y < 0) {
     throw new ArgumentError('pow', `integers to negative integer powers are not allowed (exponent ${y}); use a float tensor`);
   }
-  return launchBinary('pow', B.pow, x, y, rt, rt);
+  const out = launchBinary('pow', B.pow, x, y, rt, rt);
+  return needsGrad2(x, y) ? powGrad(out, x, y) : out;
 }
 
 /**
@@ -174,9 +185,10 @@ export function pow(a: Operand, b: Operand): Tensor {
  */
 export function maximum(a: Operand, b: Operand): Tensor {
   const r = fastBinary('maximum', B.maximum, a, b, false);
-  if (r !== null) return r;
+  if (r !== null) return (a as Tensor).requiresGrad || (b as Tensor).requiresGrad ? extremumGrad('maximum', gt, r, a, b) : r;
   const [x, y, rt] = arith('maximum', a, b, true);
-  return launchBinary('maximum', B.maximum, x, y, rt, rt);
+  const out = launchBinary('maximum', B.maximum, x, y, rt, rt);
+  return needsGrad2(x, y) ? extremumGrad('maximum', gt, out, x, y) : out;
 }
 
 /**
@@ -185,9 +197,10 @@ export function maximum(a: Operand, b: Operand): Tensor {
  */
 export function minimum(a: Operand, b: Operand): Tensor {
   const r = fastBinary('minimum', B.minimum, a, b, false);
-  if (r !== null) return r;
+  if (r !== null) return (a as Tensor).requiresGrad || (b as Tensor).requiresGrad ? extremumGrad('minimum', lt, r, a, b) : r;
   const [x, y, rt] = arith('minimum', a, b, true);
-  return launchBinary('minimum', B.minimum, x, y, rt, rt);
+  const out = launchBinary('minimum', B.minimum, x, y, rt, rt);
+  return needsGrad2(x, y) ? extremumGrad('minimum', lt, out, x, y) : out;
 }
 
 /**
@@ -196,7 +209,8 @@ export function minimum(a: Operand, b: Operand): Tensor {
  */
 export function remainder(a: Operand, b: Operand): Tensor {
   const [x, y, rt] = arith('remainder', a, b, false);
-  return launchBinary('remainder', B.remainder, x, y, rt, rt);
+  const out = launchBinary('remainder', B.remainder, x, y, rt, rt);
+  return needsGrad2(x, y) ? modGrad('remainder', 'floor', out, x, y) : out;
 }
 
 /**
@@ -205,13 +219,70 @@ export function remainder(a: Operand, b: Operand): Tensor {
  */
 export function fmod(a: Operand, b: Operand): Tensor {
   const [x, y, rt] = arith('fmod', a, b, false);
-  return launchBinary('fmod', B.fmod, x, y, rt, rt);
+  const out = launchBinary('fmod', B.fmod, x, y, rt, rt);
+  return needsGrad2(x, y) ? modGrad('fmod', 'trunc', out, x, y) : out;
 }
 
 /** @internal Result dtype of a binary op as the in-place forms need it. */
 export function binaryResultType(op: string, a: Tensor, b: Operand, kind: 'arith' | 'arithNoBool' | 'div'): DType {
   const [, , rt] = arith(op, a, b, kind !== 'arithNoBool');
   return kind === 'div' ? floatResult(rt) : rt;
+}
+
+// ---- gradients ----
+
+const tensorsOf = (...xs: (Operand | null)[]): Tensor[] => xs.filter((x): x is Tensor => x instanceof Tensor);
+
+/** a + alpha * b (sub passes -alpha). */
+function addGrad(op: string, out: Tensor, a: Operand, b: Operand, alpha: number): Tensor {
+  return record(op, out, [a, b], (g, n) => [g, n.needs(1) ? (alpha === 1 ? g : mul(g, alpha)) : null]);
+}
+
+function mulGrad(out: Tensor, a: Operand, b: Operand): Tensor {
+  const aT = a instanceof Tensor && a.requiresGrad;
+  const bT = b instanceof Tensor && b.requiresGrad;
+  return record('mul', out, [a, b], (g, n) => [n.needs(0) ? mul(g, b) : null, n.needs(1) ? mul(g, a) : null],
+    tensorsOf(aT ? b : null, bT ? a : null));
+}
+
+function divGrad(out: Tensor, a: Operand, b: Operand): Tensor {
+  const bT = b instanceof Tensor && b.requiresGrad;
+  // d(a/b)/db = -a / b^2
+  return record('div', out, [a, b], (g, n) => [n.needs(0) ? div(g, b) : null, n.needs(1) ? neg(div(mul(g, a), mul(b, b))) : null],
+    tensorsOf(b, bT ? a : null));
+}
+
+function powGrad(out: Tensor, a: Operand, b: Operand): Tensor {
+  const bT = b instanceof Tensor && b.requiresGrad;
+  return record('pow', out, [a, b], (g, n) => {
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (n.needs(0)) {
+      // b * a^(b-1), and 0 where b == 0 (also at a == 0), as PyTorch
+      if (typeof b !== 'object') ga = b === 0 || b === false ? zerosLike(g) : mul(g, mul(pow(a, Number(b) - 1), b));
+      else ga = where(eq(b, 0), 0, mul(g, mul(pow(a, sub(b, 1)), b)));
+    }
+    if (n.needs(1)) {
+      // a^b * log(a), and 0 where a == 0 and b >= 0
+      if (typeof a !== 'object') gb = a === 0 ? where(ge(b, 0), 0, mul(g, mul(out, -Infinity))) : mul(g, mul(out, Math.log(Number(a))));
+      else gb = where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(g, mul(out, log(a))));
+    }
+    return [ga, gb];
+  }, tensorsOf(a, b, bT ? out : null));
+}
+
+/** maximum / minimum: the gradient goes to the selected operand, split evenly on ties (PyTorch's rule). */
+function extremumGrad(op: string, wins: (p: Operand, q: Operand) => Tensor, out: Tensor, a: Operand, b: Operand): Tensor {
+  const weight = (p: Operand, q: Operand): Tensor => where(wins(p, q), 1, where(eq(p, q), 0.5, 0));
+  return record(op, out, [a, b], (g, n) => [n.needs(0) ? mul(g, weight(a, b)) : null, n.needs(1) ? mul(g, weight(b, a)) : null],
+    tensorsOf(a, b));
+}
+
+/** remainder (floor) and fmod (trunc): a - q * b with q = round(a / b) piecewise constant. */
+function modGrad(op: string, mode: 'floor' | 'trunc', out: Tensor, a: Operand, b: Operand): Tensor {
+  const bT = b instanceof Tensor && b.requiresGrad;
+  return record(op, out, [a, b], (g, n) => [n.needs(0) ? g : null, n.needs(1) ? neg(mul(g, div(a, b, { roundingMode: mode }))) : null],
+    bT ? tensorsOf(a, b) : []);
 }
 
 declare module '../tensor' {

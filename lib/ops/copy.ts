@@ -5,6 +5,12 @@ import { native } from '../native';
 import { broadcastShapes, broadcastStrides, layoutMeta, sameShape } from '../shape';
 import { Tensor, isTensor } from '../tensor';
 import { checkDevice, type Device } from '../device';
+import { inPlaceNeedsGrad, needsGrad, record } from '../autograd/graph';
+
+/** Records a copy: the gradient passes through (the engine casts it back to x's dtype). */
+function copyGrad(op: string, out: Tensor, x: Tensor): Tensor {
+  return record(op, out, [x], (g) => [g]);
+}
 
 /** @internal Copies src (broadcast to dst's shape, converted to dst's dtype) into dst. */
 export function copyInto(op: string, dst: Tensor, src: Tensor): void {
@@ -31,14 +37,16 @@ export function copyToContiguous(op: string, x: Tensor, dtype: DType = x.dtype):
 export function contiguous(x: Tensor): Tensor {
   if (!isTensor(x)) throw new ArgumentError('contiguous', 'expected a Tensor');
   x.handle('contiguous');
-  return x.isContiguous() ? x : copyToContiguous('contiguous', x);
+  if (x.isContiguous()) return x;
+  const out = copyToContiguous('contiguous', x);
+  return needsGrad(x) ? copyGrad('contiguous', out, x) : out;
 }
 
 /** A copy with its own memory. @example const y = x.clone(); */
 export function clone(x: Tensor): Tensor {
   if (!isTensor(x)) throw new ArgumentError('clone', 'expected a Tensor');
   const y = copyToContiguous('clone', x);
-  return y;
+  return needsGrad(x) ? copyGrad('clone', y, x) : y;
 }
 
 /**
@@ -65,7 +73,8 @@ export function to(x: Tensor, target: DType | Device | { dtype?: DType; device?:
     x.handle('to');
     return x;
   }
-  return copyToContiguous('to', x, dtype);
+  const out = copyToContiguous('to', x, dtype);
+  return needsGrad(x) ? copyGrad('to', out, x) : out;
 }
 
 /**
@@ -83,9 +92,11 @@ export function copy_(x: Tensor, src: Tensor): Tensor {
     }
   }
   if (x.dtype === 'bool' && src.dtype !== 'bool') throw new DTypeError('copy_', `cannot copy ${src.dtype} into a bool tensor; compare first (e.g. src.ne(0))`);
+  const rec = inPlaceNeedsGrad('copy_', x, src, true);
   copyInto('copy_', x, src);
   x.storage.version++;
-  return x;
+  // x's old values are gone: only src gets a gradient (summed to its shape by the engine)
+  return rec ? record('copy_', x, [x, src], (g) => [null, g]) : x;
 }
 
 declare module '../tensor' {

@@ -10,7 +10,7 @@ import { native } from '../native';
 import { broadcastShapes, broadcastStrides, layoutMeta, sameShape } from '../shape';
 import { Storage, takePooled } from '../storage';
 import { Tensor, isTensor } from '../tensor';
-import { to } from './copy';
+import { copyToContiguous } from './copy';
 
 /** A JS scalar operand: numbers, and booleans (true = 1). */
 export type Scalar = number | boolean;
@@ -148,7 +148,8 @@ export function scalarValue(op: string, s: Scalar, dt: DType): number {
 
 /** x converted to dtype (x itself when it already has it). */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  return x.dtype === dtype ? x : to(x, dtype);
+  // an internal temporary: not recorded for autograd (the op records its own inputs)
+  return x.dtype === dtype ? x : copyToContiguous('to', x, dtype);
 }
 
 /** Disposes a converted temporary (not the caller's own tensor). */

@@ -11,7 +11,15 @@ import { native } from '../native';
 import { layoutMeta, normDim } from '../shape';
 import { Tensor, isTensor } from '../tensor';
 import { tensor, full } from '../creation';
-import { clone } from './copy';
+import { copyToContiguous } from './copy';
+import { inPlaceNeedsGrad, needsGrad, needsGrad2, record } from '../autograd/graph';
+import { padAlong } from '../autograd/grad_utils';
+import { mul } from './binary';
+import { reshape } from './view';
+import { zeros } from '../creation';
+
+/** An internal copy (not recorded: the op records its own inputs). */
+const clone = (x: Tensor): Tensor => copyToContiguous('copy', x);
 
 /** Modes of the native index kernel (native/kernels/cpu/index/index.h). */
 const enum Mode {
@@ -116,7 +124,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | number[]): T
       out.dispose();
       throw e;
     }
-    return out;
+    if (!needsGrad(x)) return out;
+    // indexAdd into zeros; a JS index array is captured as such, a tensor is saved
+    return record(op, out, [x], (g) => {
+      const z = zeros(xs.shape, { dtype: g.dtype });
+      const gx = indexAdd(z, d, index, reshape(g, iter));
+      return [x.ndim === 0 ? reshape(gx, []) : gx];
+    }, owned ? [] : [idx]);
   } finally {
     if (owned) idx.dispose();
   }
@@ -154,7 +168,21 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     out.dispose();
     throw e;
   }
-  return out;
+  if (!needsGrad(x)) return out;
+  return record(op, out, [x], (g) => [scatterAdd(zeros(x.shape.slice(), { dtype: g.dtype }), d, idx, g)], [idx]);
+}
+
+/** g.gather(dim, index), padded with zeros to src's shape when src is larger than index. */
+function gatherToShape(g: Tensor, d: number, idx: Tensor, shape: readonly number[]): Tensor {
+  let r = gather(g, d, idx);
+  for (let k = 0; k < shape.length; k++) {
+    if (r.shape[k] !== shape[k]) {
+      const p = padAlong(r, k, 0, shape[k]);
+      r.dispose();
+      r = p;
+    }
+  }
+  return r;
 }
 
 /** Shape checks shared by scatter and scatterAdd (PyTorch's rules). */
@@ -231,6 +259,7 @@ function scatterInto(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
  * @example tf.zeros([3]).scatter_(0, tf.tensor([2, 0], { dtype: 'int32' }), tf.tensor([5, 7])) // [7, 0, 5]
  */
 export function scatter_(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  if (isTensor(x)) inPlaceNeedsGrad('scatter_', x, src, false);
   return scatterInto('scatter_', x, dim, index, src, Mode.Scatter);
 }
 
@@ -242,11 +271,18 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   checkTensor('scatter', x, 'x');
   const out = clone(x);
   try {
-    return scatterInto('scatter', out, dim, index, src, Mode.Scatter);
+    scatterInto('scatter', out, dim, index, src, Mode.Scatter);
   } catch (e) {
     out.dispose();
     throw e;
   }
+  if (!needsGrad2(x, src)) return out;
+  const d = normDim('scatter', dim, Math.max(1, x.ndim));
+  // x loses the scattered positions; src[j] lands at index[j] (exact when indices are unique)
+  return record('scatter', out, [x, src], (g, n) => [
+    n.needs(0) ? scatter(g, d, index, 0) : null,
+    n.needs(1) ? gatherToShape(g, d, index, (src as Tensor).shape) : null,
+  ], [index]);
 }
 
 /**
@@ -260,6 +296,7 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
  */
 export function scatterAdd_(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   if (!isTensor(src)) throw new ArgumentError('scatterAdd_', `src must be a Tensor, got ${src === null ? 'null' : typeof src}`);
+  if (isTensor(x)) inPlaceNeedsGrad('scatterAdd_', x, src, false);
   return scatterInto('scatterAdd_', x, dim, index, src, Mode.ScatterAdd);
 }
 
@@ -269,11 +306,14 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   if (!isTensor(src)) throw new ArgumentError('scatterAdd', `src must be a Tensor, got ${src === null ? 'null' : typeof src}`);
   const out = clone(x);
   try {
-    return scatterInto('scatterAdd', out, dim, index, src, Mode.ScatterAdd);
+    scatterInto('scatterAdd', out, dim, index, src, Mode.ScatterAdd);
   } catch (e) {
     out.dispose();
     throw e;
   }
+  if (!needsGrad2(x, src)) return out;
+  const d = normDim('scatterAdd', dim, Math.max(1, x.ndim));
+  return record('scatterAdd', out, [x, src], (g, n) => [n.needs(0) ? g : null, n.needs(1) ? gatherToShape(g, d, index, src.shape) : null], [index]);
 }
 
 function indexAddInto(op: string, x: Tensor, dim: number, index: Tensor | number[], source: Tensor, alpha: number): Tensor {
@@ -323,6 +363,7 @@ function indexAddInto(op: string, x: Tensor, dim: number, index: Tensor | number
  * @example tf.zeros([3, 2]).indexAdd_(0, [2, 2], tf.ones([2, 2])) // row 2 becomes [2, 2]
  */
 export function indexAdd_(x: Tensor, dim: number, index: Tensor | number[], source: Tensor, opts: { alpha?: number } = {}): Tensor {
+  if (isTensor(x)) inPlaceNeedsGrad('indexAdd_', x, source, false);
   return indexAddInto('indexAdd_', x, dim, index, source, opts.alpha ?? 1);
 }
 
@@ -330,12 +371,23 @@ export function indexAdd_(x: Tensor, dim: number, index: Tensor | number[], sour
 export function indexAdd(x: Tensor, dim: number, index: Tensor | number[], source: Tensor, opts: { alpha?: number } = {}): Tensor {
   checkTensor('indexAdd', x, 'x');
   const out = clone(x);
+  const alpha = opts.alpha ?? 1;
   try {
-    return indexAddInto('indexAdd', out, dim, index, source, opts.alpha ?? 1);
+    indexAddInto('indexAdd', out, dim, index, source, alpha);
   } catch (e) {
     out.dispose();
     throw e;
   }
+  if (!needsGrad2(x, source)) return out;
+  const d = normDim('indexAdd', dim, Math.max(1, x.ndim));
+  return record('indexAdd', out, [x, source], (g, n) => {
+    let gs: Tensor | null = null;
+    if (n.needs(1)) {
+      const sel = indexSelect(x.ndim === 0 ? reshape(g, [1]) : g, d, index);
+      gs = alpha === 1 ? sel : mul(sel, alpha);
+    }
+    return [n.needs(0) ? g : null, gs];
+  }, isTensor(index) ? [index] : []);
 }
 
 declare module '../tensor' {

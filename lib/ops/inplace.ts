@@ -10,6 +10,13 @@ import { Tensor } from '../tensor';
 import { type AlphaOptions, type DivOptions, binaryResultType, checkAlpha } from './binary';
 import { B, type Operand, type Scalar, U, checkOperand, checkTensorArg, launchBinaryInPlace, launchUnaryInPlace } from './elementwise_common';
 import { fillValue } from './where';
+import { inPlaceNeedsGrad, record } from '../autograd/graph';
+import { mul, div } from './binary';
+
+/** Records x = x + alpha * other (add_, sub_) on x's history. */
+function recordAdd(op: string, t: Tensor, o: Operand, alpha: number): Tensor {
+  return record(op, t, [t, o], (g, n) => [n.needs(0) ? g : null, n.needs(1) ? (alpha === 1 ? g : mul(g, alpha)) : null]);
+}
 
 function operands(op: string, x: unknown, other: unknown): [Tensor, Operand] {
   return [checkTensorArg(op, x), checkOperand(op, other, 'other')];
@@ -19,25 +26,37 @@ function operands(op: string, x: unknown, other: unknown): [Tensor, Operand] {
 export function add_(x: Tensor, other: Operand, opts?: AlphaOptions): Tensor {
   const [t, o] = operands('add_', x, other);
   const rt = binaryResultType('add_', t, o, 'arith');
-  return launchBinaryInPlace('add_', B.add, t, o, rt, checkAlpha('add_', opts?.alpha, rt));
+  const alpha = checkAlpha('add_', opts?.alpha, rt);
+  if (!inPlaceNeedsGrad('add_', t, o, true)) return launchBinaryInPlace('add_', B.add, t, o, rt, alpha);
+  return recordAdd('add_', launchBinaryInPlace('add_', B.add, t, o, rt, alpha), o, alpha);
 }
 /** x -= alpha * other. @example x.sub_(y) */
 export function sub_(x: Tensor, other: Operand, opts?: AlphaOptions): Tensor {
   const [t, o] = operands('sub_', x, other);
   const rt = binaryResultType('sub_', t, o, 'arithNoBool');
   const alpha = checkAlpha('sub_', opts?.alpha, rt);
-  if (alpha !== 1) return launchBinaryInPlace('sub_', B.add, t, o, rt, -alpha);
-  return launchBinaryInPlace('sub_', B.sub, t, o, rt);
+  const rec = inPlaceNeedsGrad('sub_', t, o, true);
+  if (alpha !== 1) launchBinaryInPlace('sub_', B.add, t, o, rt, -alpha);
+  else launchBinaryInPlace('sub_', B.sub, t, o, rt);
+  return rec ? recordAdd('sub_', t, o, -alpha) : t;
 }
 /** x *= other. @example x.mul_(0.5) */
 export function mul_(x: Tensor, other: Operand): Tensor {
   const [t, o] = operands('mul_', x, other);
-  return launchBinaryInPlace('mul_', B.mul, t, o, binaryResultType('mul_', t, o, 'arith'));
+  const rt = binaryResultType('mul_', t, o, 'arith');
+  // x *= tensor would need x's old value: only scalar factors have an in-place gradient
+  if (!inPlaceNeedsGrad('mul_', t, o, typeof o !== 'object')) return launchBinaryInPlace('mul_', B.mul, t, o, rt);
+  launchBinaryInPlace('mul_', B.mul, t, o, rt);
+  return record('mul_', t, [t], (g) => [mul(g, o)]);
 }
 /** x /= other (true division needs a float x; or roundingMode 'trunc' / 'floor'). @example x.div_(2) */
 export function div_(x: Tensor, other: Operand, opts?: DivOptions): Tensor {
   const [t, o] = operands('div_', x, other);
   const mode = opts?.roundingMode;
+  if (inPlaceNeedsGrad('div_', t, o, mode === undefined && typeof o !== 'object')) {
+    launchBinaryInPlace('div_', B.div, t, o, binaryResultType('div_', t, o, 'div'));
+    return record('div_', t, [t], (g) => [div(g, o)]);
+  }
   if (mode === undefined) return launchBinaryInPlace('div_', B.div, t, o, binaryResultType('div_', t, o, 'div'));
   if (mode !== 'trunc' && mode !== 'floor') {
     throw new ArgumentError('div_', `roundingMode must be undefined, 'trunc' or 'floor', got ${JSON.stringify(mode)}`);
@@ -47,6 +66,7 @@ export function div_(x: Tensor, other: Operand, opts?: DivOptions): Tensor {
 /** x = x ** exponent. @example x.pow_(2) */
 export function pow_(x: Tensor, exponent: Operand): Tensor {
   const [t, o] = operands('pow_', x, exponent);
+  inPlaceNeedsGrad('pow_', t, o, false);
   const rt = binaryResultType('pow_', t, o, 'arithNoBool');
   if (rt === 'int32' && typeof o === 'number' && o < 0) {
     throw new ArgumentError('pow_', `integers to negative integer powers are not allowed (exponent ${o})`);
@@ -56,11 +76,13 @@ export function pow_(x: Tensor, exponent: Operand): Tensor {
 /** x = remainder(x, other) (sign of the divisor). @example x.remainder_(3) */
 export function remainder_(x: Tensor, other: Operand): Tensor {
   const [t, o] = operands('remainder_', x, other);
+  inPlaceNeedsGrad('remainder_', t, o, false);
   return launchBinaryInPlace('remainder_', B.remainder, t, o, binaryResultType('remainder_', t, o, 'arithNoBool'));
 }
 /** x = fmod(x, other) (sign of the dividend). @example x.fmod_(3) */
 export function fmod_(x: Tensor, other: Operand): Tensor {
   const [t, o] = operands('fmod_', x, other);
+  inPlaceNeedsGrad('fmod_', t, o, false);
   return launchBinaryInPlace('fmod_', B.fmod, t, o, binaryResultType('fmod_', t, o, 'arithNoBool'));
 }
 
@@ -71,9 +93,11 @@ export function fmod_(x: Tensor, other: Operand): Tensor {
 export function fill_(x: Tensor, value: Scalar | Tensor): Tensor {
   const t = checkTensorArg('fill_', x);
   const v = fillValue('fill_', value, t.dtype);
+  const rec = inPlaceNeedsGrad('fill_', t, value, !(value instanceof Tensor));
   launchUnaryInPlace('fill_', U.fill, t, v);
   t.storage.version++;
-  return t;
+  // the old values no longer matter: their history gets no gradient
+  return rec ? record('fill_', t, [t], () => [null]) : t;
 }
 /** Sets every element of x to 0. Returns x. @example w.grad.zero_() */
 export function zero_(x: Tensor): Tensor {

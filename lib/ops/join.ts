@@ -7,7 +7,9 @@ import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import { MAX_DIMS, normDim } from '../shape';
 import { Tensor, isTensor } from '../tensor';
 import { copyInto } from './copy';
-import { makeView } from './view';
+import { makeView, narrow, select } from './view';
+import { needsGradAny, needsGrad, record, recordMulti } from '../autograd/graph';
+import { zeros } from '../creation';
 
 function checkList(op: string, tensors: unknown): Tensor[] {
   if (!Array.isArray(tensors)) throw new ArgumentError(op, `expected an array of Tensors, got ${tensors === null ? 'null' : typeof tensors}`);
@@ -86,7 +88,16 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
     out.dispose();
     throw e;
   }
-  return out;
+  if (!needsGradAny(list)) return out;
+  return record('cat', out, list, (g, n) => {
+    let pos = 0;
+    return list.map((t, i) => {
+      if (t.ndim === 1 && t.shape[0] === 0) return null;
+      const len = t.shape[d];
+      pos += len;
+      return n.needs(i) ? narrow(g, d, pos - len, len) : null;
+    });
+  });
 }
 
 /** Alias of cat(). @example tf.concat([a, b], 1) */
@@ -123,7 +134,15 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
     out.dispose();
     throw e;
   }
-  return out;
+  if (!needsGradAny(list)) return out;
+  return record('stack', out, list, (g, n) => list.map((_, i) => (n.needs(i) ? select(g, d, i) : null)));
+}
+
+/** The gradient of pieces of x along d: the pieces' gradients (zeros where none came) joined. */
+function joinGrads(x: Tensor, d: number, outs: Tensor[], gs: (Tensor | null)[], stacked: boolean): Tensor {
+  const parts = gs.map((g, i) => g ?? zeros(outs[i].shape.slice(), { dtype: x.dtype }));
+  if (x.shape[d] === 0) return zeros(x.shape.slice(), { dtype: x.dtype });
+  return stacked ? stack(parts, d) : cat(parts, d);
 }
 
 /** Views of consecutive pieces of `sizes[i]` elements along dim d. */
@@ -136,7 +155,7 @@ function pieces(x: Tensor, d: number, sizes: number[]): Tensor[] {
     out.push(makeView(x, x.offset + start * x.strides[d], shape, x.strides.slice()));
     start += len;
   }
-  return out;
+  return needsGrad(x) ? recordMulti('split', out, [x], (gs) => [joinGrads(x, d, out, gs, false)]) : out;
 }
 
 /**
@@ -211,7 +230,7 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
   const strides = x.strides.filter((_, i) => i !== d);
   const out: Tensor[] = [];
   for (let i = 0; i < x.shape[d]; i++) out.push(makeView(x, x.offset + i * x.strides[d], shape, strides));
-  return out;
+  return needsGrad(x) ? recordMulti('unbind', out, [x], (gs) => [joinGrads(x, d, out, gs, true)]) : out;
 }
 
 declare module '../tensor' {

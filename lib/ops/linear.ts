@@ -9,7 +9,10 @@ import { ArgumentError, DTypeError, DisposedError, ShapeError, fmtShape, rethrow
 import { native } from '../native';
 import { Storage } from '../storage';
 import { Tensor, isTensor } from '../tensor';
-import { activationCode, checkTensor, runGemm, type Activation, type MatView } from './matmul';
+import { activationCode, applyActivation, checkTensor, matmul, runGemm, type Activation, type MatView } from './matmul';
+import { needsGradAny, AutogradError } from '../autograd/graph';
+import { add } from './binary';
+import { transpose } from './view';
 
 export interface LinearOptions {
   /** Applied to the result inside the GEMM (default 'none'). gelu is the exact (erf) form. */
@@ -144,6 +147,13 @@ export function linear(input: Tensor, weight: Tensor | PackedLinear, bias?: Tens
   checkFloat(op, 'input', input.dtype);
   if (wDtype !== input.dtype || (bias && bias.dtype !== input.dtype)) {
     throw new DTypeError(op, `input, weight and bias must have the same dtype, got ${input.dtype}, ${wDtype}${bias ? ` and ${bias.dtype}` : ''}`);
+  }
+  if (needsGradAny(bias ? [input, weight as Tensor, bias] : [input, weight as Tensor])) {
+    // Under autograd: the product, bias and activation as recorded ops (the fused
+    // epilogue has no gradient of its own).
+    if (packed) throw new AutogradError(op, 'a PackedLinear has no gradient: pass the weight tensor when the input requires grad');
+    const prod = matmul(input, transpose(weight as Tensor, 0, 1));
+    return applyActivation(opts.activation, bias ? add(prod, bias) : prod);
   }
   const lead = input.shape.slice(0, -1);
   const outShape = [...lead, outF];

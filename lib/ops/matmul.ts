@@ -11,6 +11,10 @@ import { broadcastShapes, broadcastStrides, contiguousStrides, MAX_DIMS, sameSha
 import type { Storage } from '../storage';
 import { Tensor, isTensor } from '../tensor';
 import { copyToContiguous } from './copy';
+import { needsGrad2, needsGradAny, record } from '../autograd/graph';
+import { mul } from './binary';
+import { transpose, unsqueeze, squeeze } from './view';
+import { gelu, relu, sigmoid, tanh } from './unary';
 
 /** Activations the GEMM can apply to its result in place (fused epilogue). */
 export type Activation = 'none' | 'relu' | 'gelu' | 'sigmoid' | 'tanh';
@@ -23,6 +27,20 @@ export function activationCode(op: string, act: unknown): number {
     throw new ArgumentError(op, `activation must be one of ${Object.keys(ACTIVATIONS).map((a) => `'${a}'`).join(', ')}, got ${typeof act === 'string' ? `'${act}'` : String(act)}`);
   }
   return ACTIVATIONS[act as Activation];
+}
+
+/**
+ * @internal The activation as a separate, differentiable op: under autograd the fused
+ * epilogue (which records no gradient) is replaced by the product followed by this.
+ */
+export function applyActivation(act: Activation | undefined, x: Tensor): Tensor {
+  switch (act) {
+    case 'relu': return relu(x);
+    case 'gelu': return gelu(x);
+    case 'sigmoid': return sigmoid(x);
+    case 'tanh': return tanh(x);
+    default: return x;
+  }
 }
 
 /** @internal What the GEMM does after the product: bias (broadcast [M, N] strides) and activation. */
@@ -180,7 +198,8 @@ function matmulImpl(op: string, a: Tensor, b: Tensor): Tensor {
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor('matmul', a, 'a');
   checkTensor('matmul', b, 'b');
-  return matmulImpl('matmul', a, b);
+  const out = matmulImpl('matmul', a, b);
+  return needsGrad2(a, b) ? matmulGrad('matmul', out, a, b) : out;
 }
 
 /**
@@ -194,7 +213,8 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   checkTensor('mm', a, 'a');
   checkTensor('mm', b, 'b');
   if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError('mm', `expects two 2-d tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  return matmulImpl('mm', a, b);
+  const out = matmulImpl('mm', a, b);
+  return needsGrad2(a, b) ? matmulGrad('mm', out, a, b) : out;
 }
 
 /**
@@ -209,7 +229,8 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   checkTensor('bmm', b, 'b');
   if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError('bmm', `expects two 3-d tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) throw new ShapeError('bmm', `batch sizes differ: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} (${a.shape[0]} != ${b.shape[0]})`);
-  return matmulImpl('bmm', a, b);
+  const out = matmulImpl('bmm', a, b);
+  return needsGrad2(a, b) ? matmulGrad('bmm', out, a, b) : out;
 }
 
 /**
@@ -224,7 +245,8 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   checkTensor('dot', b, 'b');
   if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError('dot', `expects two 1-d tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) throw new ShapeError('dot', `vectors of shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} have different lengths (${a.shape[0]} != ${b.shape[0]})`);
-  return matmulImpl('dot', a, b);
+  const out = matmulImpl('dot', a, b);
+  return needsGrad2(a, b) ? matmulGrad('dot', out, a, b) : out;
 }
 
 /**
@@ -238,7 +260,8 @@ export function mv(a: Tensor, v: Tensor): Tensor {
   checkTensor('mv', a, 'a');
   checkTensor('mv', v, 'v');
   if (a.ndim !== 2 || v.ndim !== 1) throw new ShapeError('mv', `expects a 2-d matrix and a 1-d vector, got shapes ${fmtShape(a.shape)} and ${fmtShape(v.shape)}`);
-  return matmulImpl('mv', a, v);
+  const out = matmulImpl('mv', a, v);
+  return needsGrad2(a, v) ? matmulGrad('mv', out, a, v) : out;
 }
 
 export interface AddmmOptions {
@@ -288,7 +311,10 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpti
     b = null;
   }
   if (!b || !sameShape(b, outShape)) throw new ShapeError(op, `input of shape ${fmtShape(input.shape)} cannot be broadcast to the product's shape ${fmtShape(outShape)}`);
-  return withDType(op, mat1, mat2, dt, (a, c) => {
+  if (act !== 0 && needsGradAny([input, mat1, mat2])) {
+    return applyActivation(opts.activation, addmm(input, mat1, mat2, { alpha, beta }));
+  }
+  const res = withDType(op, mat1, mat2, dt, (a, c) => {
     const bias = input.dtype === dt ? input : copyToContiguous(op, input, dt);
     const out = Tensor.empty(outShape, dt, mat1.device);
     try {
@@ -304,6 +330,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpti
     }
     return out;
   });
+  return needsGradAny([input, mat1, mat2]) ? addmmGrad(res, input, mat1, mat2, alpha, beta) : res;
 }
 
 declare module '../tensor' {
@@ -324,3 +351,49 @@ P.bmm = function (o) { return bmm(this, o); };
 P.dot = function (o) { return dot(this, o); };
 P.mv = function (v) { return mv(this, v); };
 P.addmm = function (m1, m2, o) { return addmm(this, m1, m2, o); };
+
+// ---- gradients (written with public ops; the engine sums broadcast batch dims back) ----
+
+const mT = (x: Tensor): Tensor => transpose(x, -2, -1);
+
+/**
+ * matmul's gradient with PyTorch's 1-d rules: a 1-d left operand is a row [1, K], a 1-d
+ * right one a column [K, 1]; g gets those dims back before the two products
+ * ga = g · bᵀ and gb = aᵀ · g.
+ */
+function matmulGrad(op: string, out: Tensor, a: Tensor, b: Tensor): Tensor {
+  const aT = a.requiresGrad;
+  const bT = b.requiresGrad;
+  return record(op, out, [a, b], (g, n) => {
+    if (a.ndim === 1 && b.ndim === 1) return [n.needs(0) ? mul(g, b) : null, n.needs(1) ? mul(g, a) : null];
+    const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+    const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
+    let g2 = g;
+    if (a.ndim === 1) g2 = unsqueeze(g2, -2);
+    if (b.ndim === 1) g2 = unsqueeze(g2, -1);
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (n.needs(0)) {
+      ga = matmul(g2, mT(b2));
+      if (a.ndim === 1) ga = squeeze(ga, -2);
+    }
+    if (n.needs(1)) {
+      gb = matmul(mT(a2), g2);
+      if (b.ndim === 1) gb = squeeze(gb, -1);
+    }
+    return [ga, gb];
+  }, [...(bT ? [a] : []), ...(aT ? [b] : [])]);
+}
+
+/** beta * input + alpha * mat1 · mat2. */
+function addmmGrad(out: Tensor, input: Tensor, mat1: Tensor, mat2: Tensor, alpha: number, beta: number): Tensor {
+  const saved = [...(mat2.requiresGrad ? [mat1] : []), ...(mat1.requiresGrad ? [mat2] : [])];
+  return record('addmm', out, [input, mat1, mat2], (g, n) => {
+    const scale = (t: Tensor): Tensor => (alpha === 1 ? t : mul(t, alpha));
+    return [
+      n.needs(0) ? (beta === 1 ? g : mul(g, beta)) : null,
+      n.needs(1) ? scale(mm(g, mT(mat2))) : null,
+      n.needs(2) ? scale(mm(mT(mat1), g)) : null,
+    ];
+  }, saved);
+}

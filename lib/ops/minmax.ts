@@ -10,6 +10,32 @@ import {
 } from './reduce_common';
 import { ArgumentError } from '../errors';
 import { isTensor } from '../tensor';
+import { needsGrad, record } from '../autograd/graph';
+import { keepDims } from '../autograd/grad_utils';
+import { div } from './binary';
+import { eq } from './compare';
+import { where } from './where';
+import { sum } from './reduce';
+import { scatter } from './gather';
+import { zeros } from '../creation';
+
+/** amax/amin/max()/min(): the gradient is split evenly among the elements equal to the result. */
+function extremumGrad(op: string, out: Tensor, x: Tensor, dims: number[]): Tensor {
+  return record(op, out, [x], (g) => {
+    const mask = eq(x, keepDims(out, x.shape, dims));
+    const count = sum(mask, dims, true);
+    return [where(mask, div(keepDims(g, x.shape, dims), count), 0)];
+  }, [x, out]);
+}
+
+/** max/min along a dim: the gradient goes to the selected index. */
+function selectedGrad(op: string, values: Tensor, indices: Tensor, x: Tensor, dims: number[]): Tensor {
+  if (dims.length === 0) return record(op, values, [x], (g) => [g]);
+  return record(op, values, [x], (g) => {
+    const z = zeros(x.shape.slice(), { dtype: g.dtype });
+    return [scatter(z, dims[0], keepDims(indices, x.shape, dims), keepDims(g, x.shape, dims))];
+  }, [indices]);
+}
 
 /** Values and int32 indices of max/min along a dim, like PyTorch's named tuple. */
 export interface ValuesIndices {
@@ -22,7 +48,8 @@ function amaxLike(op: 'amax' | 'amin', x: Tensor, dim: DimArg | ReduceOptions, k
   const p = parseArgs<ReduceOptions>(op, dim, keepdim, undefined);
   const dims = normDims(op, x, p.dim);
   checkNonEmpty(op, x, dims);
-  return runReduce(op, op === 'amax' ? ReduceKind.max : ReduceKind.min, x, dims, p.keepdim, x.dtype).values as Tensor;
+  const out = runReduce(op, op === 'amax' ? ReduceKind.max : ReduceKind.min, x, dims, p.keepdim, x.dtype).values as Tensor;
+  return needsGrad(x) ? extremumGrad(op, out, x, dims) : out;
 }
 
 /**
@@ -50,14 +77,16 @@ function maxLike(op: 'max' | 'min', x: Tensor, dim: unknown, keepdim: unknown): 
     if (keepdim !== undefined) throw new ArgumentError(op, 'keepdim needs a dim');
     const dims = normDims(op, x, undefined);
     checkNonEmpty(op, x, dims);
-    return runReduce(op, op === 'max' ? ReduceKind.max : ReduceKind.min, x, dims, false, x.dtype).values as Tensor;
+    const out = runReduce(op, op === 'max' ? ReduceKind.max : ReduceKind.min, x, dims, false, x.dtype).values as Tensor;
+    return needsGrad(x) ? extremumGrad(op, out, x, dims) : out;
   }
   const d = singleDim(op, x, dim);
   if (keepdim !== undefined && typeof keepdim !== 'boolean') throw new ArgumentError(op, `keepdim must be a boolean, got ${typeof keepdim}`);
   const dims = x.ndim === 0 ? [] : [d];
   checkNonEmpty(op, x, dims);
   const r = runReduce(op, op === 'max' ? ReduceKind.maxIdx : ReduceKind.minIdx, x, dims, keepdim === true, x.dtype);
-  return { values: r.values as Tensor, indices: r.indices as Tensor };
+  const values = needsGrad(x) ? selectedGrad(op, r.values as Tensor, r.indices as Tensor, x, dims) : (r.values as Tensor);
+  return { values, indices: r.indices as Tensor };
 }
 
 /**

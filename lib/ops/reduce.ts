@@ -15,6 +15,14 @@ export interface SumOptions extends ReduceOptions {
   dtype?: DType;
 }
 
+import { needsGrad, record } from '../autograd/graph';
+import { expandReduced, flipDim } from '../autograd/grad_utils';
+import { div, mul } from './binary';
+import { ones, zeros } from '../creation';
+import { cat } from './join';
+import { narrow, permute, reshape } from './view';
+import { cumprod } from './cumsum';
+
 type Rest<O> = [dim?: DimArg | O, keepdim?: boolean | O, opts?: O];
 
 /** sum/prod: float stays float; int32 and bool give int32 (PyTorch gives int64, which we lack). */
@@ -25,7 +33,10 @@ function sumLike(op: 'sum' | 'prod', x: Tensor, args: Rest<SumOptions>): Tensor 
   const src = castForOp(op, x, opts.dtype, ['float32', 'float64', 'int32']);
   try {
     const outDtype: DType = isFloating(src.dtype) ? src.dtype : 'int32';
-    return runReduce(op, ReduceKind[op], src, dims, keepdim, outDtype).values as Tensor;
+    const out = runReduce(op, ReduceKind[op], src, dims, keepdim, outDtype).values as Tensor;
+    if (!needsGrad(x)) return out;
+    if (op === 'sum') return record('sum', out, [x], (g) => [expandReduced(g, x.shape, dims)]);
+    return record('prod', out, [x], (g) => [prodBackward(g, x, dims)], [x]);
   } finally {
     if (src !== x) src.dispose();
   }
@@ -78,10 +89,37 @@ export function mean(x: Tensor, ...args: Rest<SumOptions>): Tensor {
   if (opts.dtype === undefined) requireFloat('mean', x, " or pass { dtype: 'float32' }");
   const src = castForOp('mean', x, opts.dtype, ['float32', 'float64']);
   try {
-    return runReduce('mean', ReduceKind.mean, src, dims, keepdim, src.dtype).values as Tensor;
+    const out = runReduce('mean', ReduceKind.mean, src, dims, keepdim, src.dtype).values as Tensor;
+    if (!needsGrad(x)) return out;
+    let n = 1;
+    for (const d of dims) n *= x.shape[d];
+    return record('mean', out, [x], (g) => [expandReduced(div(g, n), x.shape, dims)]);
   } finally {
     if (src !== x) src.dispose();
   }
+}
+
+/**
+ * The gradient of prod over dims: g times the product of the other elements of each
+ * reduced slice, from exclusive prefix and suffix products (exact with zeros, where
+ * out / x is not).
+ */
+function prodBackward(g: Tensor, x: Tensor, dims: number[]): Tensor {
+  if (x.size === 0) return zeros(x.shape.slice(), { dtype: x.dtype });
+  if (dims.length === 0) return mul(g, 1);
+  const kept = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
+  const order = [...kept, ...dims];
+  let K = 1;
+  for (const d of dims) K *= x.shape[d];
+  const M = x.size / K;
+  const xp = reshape(permute(x, order), [M, K]);
+  const one = ones([M, 1], { dtype: x.dtype });
+  const before = cumprod(cat([one, narrow(xp, 1, 0, K - 1)], 1), 1);
+  const after = flipDim(cumprod(flipDim(cat([narrow(xp, 1, 1, K - 1), one], 1), 1), 1), 1);
+  const gx = mul(mul(before, after), reshape(g, [M, 1]));
+  const inv = new Array<number>(order.length);
+  order.forEach((d, i) => (inv[d] = i));
+  return permute(reshape(gx, order.map((d) => x.shape[d])), inv);
 }
 
 function logical(op: 'all' | 'any', x: Tensor, dim: DimArg | ReduceOptions, keepdim?: boolean | ReduceOptions): Tensor {

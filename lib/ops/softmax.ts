@@ -9,6 +9,11 @@ import { native } from '../native';
 import { Tensor } from '../tensor';
 import { alongDimMeta, castForOp, checkInput, requireFloat, singleDim } from './reduce_common';
 
+import { needsGrad, record } from '../autograd/graph';
+import { exp } from './unary';
+import { mul, sub } from './binary';
+import { sum } from './reduce';
+
 /** Options of softmax and logSoftmax. */
 export interface SoftmaxOptions {
   /** Convert the input to this float dtype first. */
@@ -22,14 +27,19 @@ function run(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number, opts?: Softma
   const src = castForOp(op, x, opts?.dtype, ['float32', 'float64']);
   try {
     const out = Tensor.empty(src.shape.slice(), src.dtype, src.device);
-    if (out.size === 0) return out;
-    try {
-      native.softmax(op === 'logSoftmax' ? 1 : 0, src.handle(op), dtypeCode(src.dtype), src.offset, alongDimMeta(src, out, d), out.handle(op));
-    } catch (e) {
-      out.dispose();
-      rethrowNative(op, e);
+    if (out.size !== 0) {
+      try {
+        native.softmax(op === 'logSoftmax' ? 1 : 0, src.handle(op), dtypeCode(src.dtype), src.offset, alongDimMeta(src, out, d), out.handle(op));
+      } catch (e) {
+        out.dispose();
+        rethrowNative(op, e);
+      }
     }
-    return out;
+    if (!needsGrad(x)) return out;
+    const dims = x.ndim === 0 ? [] : [d];
+    // from the output y: softmax y (g - sum(g y)), logSoftmax g - exp(y) sum(g)
+    if (op === 'softmax') return record(op, out, [x], (g) => [mul(out, sub(g, sum(mul(g, out), dims, true)))], [out]);
+    return record(op, out, [x], (g) => [sub(g, mul(exp(out), sum(g, dims, true)))], [out]);
   } finally {
     if (src !== x) src.dispose();
   }

@@ -10,6 +10,15 @@ import {
   type DimArg, type ReduceKindCode, type ReduceOptions,
 } from './reduce_common';
 
+import { needsGrad, record } from '../autograd/graph';
+import { keepDims } from '../autograd/grad_utils';
+import { abs, exp, sign } from './unary';
+import { div, mul, pow, sub } from './binary';
+import { eq } from './compare';
+import { where } from './where';
+import { mean, sum } from './reduce';
+import { zerosLike } from '../creation';
+
 /** Options of var and std. */
 export interface VarOptions extends ReduceOptions {
   /** Subtracted from the count in the divisor: 1 (default) is unbiased, 0 the population variance. */
@@ -37,7 +46,18 @@ function moment(op: 'var' | 'std', x: Tensor, a: unknown, b: unknown, c: unknown
   if (opts.unbiased !== undefined && typeof opts.unbiased !== 'boolean') throw new ArgumentError(op, `unbiased must be a boolean, got ${typeof opts.unbiased}`);
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
   if (typeof correction !== 'number' || !Number.isFinite(correction)) throw new ArgumentError(op, `correction must be a finite number, got ${String(correction)}`);
-  return runReduce(op, op === 'var' ? ReduceKind.var : ReduceKind.std, x, dims, keepdim, x.dtype, correction).values as Tensor;
+  const out = runReduce(op, op === 'var' ? ReduceKind.var : ReduceKind.std, x, dims, keepdim, x.dtype, correction).values as Tensor;
+  if (!needsGrad(x)) return out;
+  let n = 1;
+  for (const d of dims) n *= x.shape[d];
+  const denom = Math.max(0, n - correction);
+  // var: 2 (x - mean) / (N - c); std: (x - mean) / ((N - c) std)
+  return record(op, out, [x], (g) => {
+    const centered = sub(x, mean(x, dims, true));
+    const k = keepDims(g, x.shape, dims);
+    const scale = op === 'var' ? div(k, denom / 2) : div(k, mul(keepDims(out, x.shape, dims), denom));
+    return [mul(centered, scale)];
+  }, op === 'var' ? [x] : [x, out]);
 }
 
 /**
@@ -83,7 +103,9 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim?: boolean |
   const p = parseArgs<ReduceOptions>('logsumexp', dim, keepdim, undefined);
   const dims = normDims('logsumexp', x, p.dim);
   requireFloat('logsumexp', x);
-  return runReduce('logsumexp', ReduceKind.logsumexp, x, dims, p.keepdim, x.dtype).values as Tensor;
+  const out = runReduce('logsumexp', ReduceKind.logsumexp, x, dims, p.keepdim, x.dtype).values as Tensor;
+  if (!needsGrad(x)) return out;
+  return record('logsumexp', out, [x], (g) => [mul(keepDims(g, x.shape, dims), exp(sub(x, keepDims(out, x.shape, dims))))], [x, out]);
 }
 
 /** Options of norm. */
@@ -121,10 +143,29 @@ export function norm(x: Tensor, p: number | 'fro' = 'fro', dim?: DimArg | NormOp
   if (kind === ReduceKind.normInf || kind === ReduceKind.normNegInf) checkNonEmpty('norm', x, dims);
   const src = castForOp('norm', x, a.opts.dtype, ['float32', 'float64']);
   try {
-    return runReduce('norm', kind, src, dims, a.keepdim, src.dtype, typeof p === 'number' ? p : 2).values as Tensor;
+    const out = runReduce('norm', kind, src, dims, a.keepdim, src.dtype, typeof p === 'number' ? p : 2).values as Tensor;
+    return needsGrad(x) ? normGrad(out, x, dims, kind, typeof p === 'number' ? p : 2) : out;
   } finally {
     if (src !== x) src.dispose();
   }
+}
+
+/** Gradients of the vector norms (PyTorch's norm_backward, 0 where the norm is 0). */
+function normGrad(out: Tensor, x: Tensor, dims: number[], kind: ReduceKindCode, p: number): Tensor {
+  return record('norm', out, [x], (g) => {
+    const gk = keepDims(g, x.shape, dims);
+    const nk = keepDims(out, x.shape, dims);
+    if (kind === ReduceKind.norm0) return [zerosLike(x)];
+    if (kind === ReduceKind.norm1) return [mul(gk, sign(x))];
+    if (kind === ReduceKind.normInf || kind === ReduceKind.normNegInf) {
+      const mask = eq(abs(x), nk);
+      return [mul(sign(x), where(mask, div(gk, sum(mask, dims, true)), 0))];
+    }
+    const scale = where(eq(nk, 0), 0, kind === ReduceKind.norm2 ? div(gk, nk) : div(gk, pow(nk, p - 1)));
+    if (kind === ReduceKind.norm2) return [mul(x, scale)];
+    const xs = p < 2 ? mul(sign(x), pow(abs(x), p - 1)) : mul(x, pow(abs(x), p - 2));
+    return [mul(xs, scale)];
+  }, [x, out]);
 }
 
 declare module '../tensor' {

@@ -9,7 +9,11 @@ import { ArgumentError, DTypeError } from '../errors';
 import { Tensor, isTensor } from '../tensor';
 import { to } from './copy';
 import { INT32_MAX, INT32_MIN, U, checkInPlace, checkTensorArg, launchUnary, launchUnaryInPlace } from './elementwise_common';
-import { maximum, minimum } from './binary';
+import { add, div, maximum, minimum, mul, sub } from './binary';
+import { inPlaceNeedsGrad, needsGrad, record } from '../autograd/graph';
+import { logicalAnd, ge, gt, le } from './compare';
+import { where } from './where';
+import { zerosLike } from '../creation';
 
 /**
  * How an op maps input dtypes to its result: 'float' = float math (int/bool -> float32),
@@ -30,7 +34,10 @@ function resultOf(op: string, rule: Rule, d: DType): DType {
 function unary(op: string, uop: number, rule: Rule, x: unknown, p0 = 0, p1 = 0): Tensor {
   const t = checkTensorArg(op, x);
   const rt = resultOf(op, rule, t.dtype);
-  if (rt === t.dtype) return launchUnary(op, uop, t, p0, p1);
+  if (rt === t.dtype) {
+    const out = launchUnary(op, uop, t, p0, p1);
+    return needsGrad(t) ? unaryGrad(op, uop, t, out, p0, p1) : out;
+  }
   const f = to(t, rt); // a fresh contiguous tensor: compute into it in place
   launchUnaryInPlace(op, uop, f, p0, p1);
   return f;
@@ -39,9 +46,74 @@ function unary(op: string, uop: number, rule: Rule, x: unknown, p0 = 0, p1 = 0):
 function unaryInPlace(op: string, uop: number, rule: Rule, x: unknown, p0 = 0, p1 = 0): Tensor {
   const t = checkTensorArg(op, x);
   checkInPlace(op, t, resultOf(op, rule, t.dtype), t.shape);
+  const g = GRADS[uop];
+  const rec = inPlaceNeedsGrad(op, t, undefined, g !== undefined && !g[1].includes('x'));
   launchUnaryInPlace(op, uop, t, p0, p1);
   t.storage.version++;
+  if (rec) unaryGrad(op, uop, t, t, p0, p1);
   return t;
+}
+
+// ---- gradients ----
+
+/** d(op)/dx times g, from the input x and/or the output y (ops that need only y also have in-place gradients). */
+type UnaryBackward = (g: Tensor, x: Tensor, y: Tensor, p0: number, p1: number) => Tensor;
+const SQRT_2PI = Math.sqrt(2 * Math.PI);
+const GELU_K = Math.sqrt(2 / Math.PI);
+const zero: UnaryBackward = (g) => zerosLike(g);
+
+/** Backward per unary op code, and which of x / y it reads. */
+const GRADS: Record<number, [UnaryBackward, '' | 'x' | 'y' | 'xy']> = {
+  [U.neg]: [(g) => neg(g), ''],
+  [U.abs]: [(g, x) => mul(g, sign(x)), 'x'],
+  [U.exp]: [(g, _x, y) => mul(g, y), 'y'],
+  [U.expm1]: [(g, _x, y) => mul(g, add(y, 1)), 'y'],
+  [U.log]: [(g, x) => div(g, x), 'x'],
+  [U.log1p]: [(g, x) => div(g, add(x, 1)), 'x'],
+  [U.sqrt]: [(g, _x, y) => div(g, mul(y, 2)), 'y'],
+  [U.rsqrt]: [(g, _x, y) => mul(g, mul(mul(y, mul(y, y)), -0.5)), 'y'],
+  [U.sin]: [(g, x) => mul(g, cos(x)), 'x'],
+  [U.cos]: [(g, x) => neg(mul(g, sin(x))), 'x'],
+  [U.tanh]: [(g, _x, y) => mul(g, sub(1, mul(y, y))), 'y'],
+  [U.sigmoid]: [(g, _x, y) => mul(g, mul(y, sub(1, y))), 'y'],
+  [U.relu]: [(g, _x, y) => where(gt(y, 0), g, 0), 'y'],
+  [U.reciprocal]: [(g, _x, y) => neg(mul(g, mul(y, y))), 'y'],
+  [U.square]: [(g, x) => mul(g, mul(x, 2)), 'x'],
+  [U.sign]: [zero, ''],
+  [U.floor]: [zero, ''],
+  [U.ceil]: [zero, ''],
+  [U.round]: [zero, ''],
+  // Phi(x) + x phi(x); Phi(x) = gelu(x) / x (0.5 at 0), as the core has no erf op
+  [U.gelu]: [(g, x, y) => {
+    const cdf = where(x.eq(0), 0.5, div(y, x));
+    const pdf = div(exp(mul(mul(x, x), -0.5)), SQRT_2PI);
+    return mul(g, add(cdf, mul(x, pdf)));
+  }, 'xy'],
+  [U.geluTanh]: [(g, x) => {
+    const x2 = mul(x, x);
+    const t = tanh(mul(add(x, mul(mul(x2, x), 0.044715)), GELU_K));
+    const inner = mul(add(mul(x2, 3 * 0.044715), 1), GELU_K);
+    return mul(g, add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), inner)));
+  }, 'x'],
+  [U.silu]: [(g, x) => {
+    const s = sigmoid(x);
+    return mul(g, mul(s, add(mul(x, sub(1, s)), 1)));
+  }, 'x'],
+  [U.leakyRelu]: [(g, x, _y, slope) => where(gt(x, 0), g, mul(g, slope)), 'x'],
+  [U.elu]: [(g, x, _y, alpha) => where(gt(x, 0), g, mul(g, mul(exp(x), alpha))), 'x'],
+  [U.softplus]: [(g, x, _y, beta, threshold) => {
+    const bx = mul(x, beta);
+    return where(gt(bx, threshold), g, mul(g, sigmoid(bx)));
+  }, 'x'],
+  [U.clamp]: [(g, x, _y, lo, hi) => where(logicalAnd(ge(x, lo), le(x, hi)), g, 0), 'x'],
+};
+
+function unaryGrad(op: string, uop: number, x: Tensor, y: Tensor, p0: number, p1: number): Tensor {
+  const entry = GRADS[uop];
+  if (entry === undefined) return y;
+  const [fn, reads] = entry;
+  const saved = reads === 'x' ? [x] : reads === 'y' ? [y] : reads === 'xy' ? [x, y] : [];
+  return record(op, y, [x], (g) => [fn(g, x, y, p0, p1)], saved);
 }
 
 function num(op: string, name: string, v: unknown, dflt: number): number {
@@ -154,11 +226,14 @@ export function clamp(x: Tensor, min?: Bound, max?: Bound): Tensor {
     try {
       return minimum(lo, max);
     } finally {
-      lo.dispose();
+      if (!lo.requiresGrad) lo.dispose(); // else the minimum's node saved it
     }
   }
   const [rt, lo, hi] = clampBounds('clamp', t, min, max);
-  if (rt === t.dtype) return launchUnary('clamp', U.clamp, t, lo, hi);
+  if (rt === t.dtype) {
+    const out = launchUnary('clamp', U.clamp, t, lo, hi);
+    return needsGrad(t) ? unaryGrad('clamp', U.clamp, t, out, lo, hi) : out;
+  }
   const f = to(t, rt);
   launchUnaryInPlace('clamp', U.clamp, f, lo, hi);
   return f;
@@ -171,6 +246,7 @@ export function clamp_(x: Tensor, min?: number | null, max?: number | null): Ten
   const t = checkTensorArg('clamp_', x);
   const [rt, lo, hi] = clampBounds('clamp_', t, min, max);
   checkInPlace('clamp_', t, rt, t.shape);
+  inPlaceNeedsGrad('clamp_', t, undefined, false);
   launchUnaryInPlace('clamp_', U.clamp, t, lo, hi);
   t.storage.version++;
   return t;

@@ -7,6 +7,14 @@ import { ArgumentError, IndexError, ShapeError, fmtShape } from '../errors';
 import { checkShape, contiguousStrides, normDim, numelOf, MAX_DIMS } from '../shape';
 import { Tensor, isTensor } from '../tensor';
 import { copyToContiguous } from './copy';
+import { needsGrad, record } from '../autograd/graph';
+import { padAlong } from '../autograd/grad_utils';
+
+/** Records a view whose gradient is g reshaped back to x's shape (reshape, view, squeeze, ...). */
+function reshapeGrad(op: string, out: Tensor, x: Tensor): Tensor {
+  const shape = x.shape.slice();
+  return record(op, out, [x], (g) => [reshape(g, shape)]);
+}
 
 function checkTensor(op: string, x: unknown): Tensor {
   if (!isTensor(x)) throw new ArgumentError(op, `expected a Tensor, got ${x === null ? 'null' : typeof x}`);
@@ -86,11 +94,14 @@ export function reshape(x: Tensor, ...shape: ShapeArgs): Tensor {
   checkTensor('reshape', x);
   const s = inferSize('reshape', x, shapeArgs(shape));
   const st = viewStrides(x.shape, x.strides, s);
-  if (st) return makeView(x, x.offset, s, st);
-  const c = copyToContiguous('reshape', x);
-  const v = makeView(c, 0, s, contiguousStrides(s));
-  c.dispose();
-  return v;
+  let v: Tensor;
+  if (st) v = makeView(x, x.offset, s, st);
+  else {
+    const c = copyToContiguous('reshape', x);
+    v = makeView(c, 0, s, contiguousStrides(s));
+    c.dispose();
+  }
+  return needsGrad(x) ? reshapeGrad('reshape', v, x) : v;
 }
 
 /** Like reshape, but never copies: throws if the strides cannot express the shape. */
@@ -99,7 +110,8 @@ export function view(x: Tensor, ...shape: ShapeArgs): Tensor {
   const s = inferSize('view', x, shapeArgs(shape));
   const st = viewStrides(x.shape, x.strides, s);
   if (!st) throw new ShapeError('view', `a tensor of shape ${fmtShape(x.shape)} and strides ${fmtShape(x.strides)} cannot be viewed as ${fmtShape(s)}; use reshape() (copies) or contiguous() first`);
-  return makeView(x, x.offset, s, st);
+  const v = makeView(x, x.offset, s, st);
+  return needsGrad(x) ? reshapeGrad('view', v, x) : v;
 }
 
 /** Flattens dims startDim..endDim into one. @example x.flatten(1) // [N, C*H*W] */
@@ -124,7 +136,8 @@ export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
     shape.push(x.shape[i]);
     strides.push(x.strides[i]);
   }
-  return makeView(x, x.offset, shape, strides);
+  const v = makeView(x, x.offset, shape, strides);
+  return needsGrad(x) ? reshapeGrad('squeeze', v, x) : v;
 }
 
 /** Inserts a dim of size 1 at `dim` (-1 appends). @example tf.zeros([3]).unsqueeze(0) // [1, 3] */
@@ -137,7 +150,8 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const stride = d < x.ndim ? x.shape[d] * x.strides[d] : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, stride);
-  return makeView(x, x.offset, shape, strides);
+  const v = makeView(x, x.offset, shape, strides);
+  return needsGrad(x) ? reshapeGrad('unsqueeze', v, x) : v;
 }
 
 /** Reorders dims. @example x.permute(0, 2, 3, 1) // NCHW -> NHWC view */
@@ -151,7 +165,11 @@ export function permute(x: Tensor, ...dims: ShapeArgs): Tensor {
     if (seen.has(d)) throw new ArgumentError('permute', `dim ${d} appears twice in ${fmtShape(order)}`);
     seen.add(d);
   }
-  return makeView(x, x.offset, norm.map((d) => x.shape[d]), norm.map((d) => x.strides[d]));
+  const v = makeView(x, x.offset, norm.map((d) => x.shape[d]), norm.map((d) => x.strides[d]));
+  if (!needsGrad(x)) return v;
+  const inv = new Array<number>(norm.length);
+  norm.forEach((d, i) => (inv[d] = i));
+  return record('permute', v, [x], (g) => [permute(g, inv)]);
 }
 
 /** Swaps two dims. @example x.transpose(0, 1) */
@@ -161,7 +179,8 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
     // PyTorch accepts dims 0 and -1 on a 0-d tensor, and nothing else.
     normDim('transpose', dim0, 0);
     normDim('transpose', dim1, 0);
-    return makeView(x, x.offset, [], []);
+    const v0 = makeView(x, x.offset, [], []);
+    return needsGrad(x) ? reshapeGrad('transpose', v0, x) : v0;
   }
   const a = normDim('transpose', dim0, x.ndim);
   const b = normDim('transpose', dim1, x.ndim);
@@ -169,14 +188,17 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const strides = x.strides.slice();
   [shape[a], shape[b]] = [shape[b], shape[a]];
   [strides[a], strides[b]] = [strides[b], strides[a]];
-  return makeView(x, x.offset, shape, strides);
+  const v = makeView(x, x.offset, shape, strides);
+  return needsGrad(x) ? record('transpose', v, [x], (g) => [transpose(g, a, b)]) : v;
 }
 
 /** Transpose of a matrix (0-d and 1-d tensors are returned as views unchanged). */
 export function t(x: Tensor): Tensor {
   checkTensor('t', x);
   if (x.ndim > 2) throw new ShapeError('t', `expects a tensor with <= 2 dims, got shape ${fmtShape(x.shape)}; use transpose(dim0, dim1)`);
-  return x.ndim < 2 ? makeView(x, x.offset, x.shape.slice(), x.strides.slice()) : transpose(x, 0, 1);
+  if (x.ndim >= 2) return transpose(x, 0, 1);
+  const v = makeView(x, x.offset, x.shape.slice(), x.strides.slice());
+  return needsGrad(x) ? reshapeGrad('t', v, x) : v;
 }
 
 /**
@@ -214,7 +236,9 @@ function expandTo(op: string, x: Tensor, target: number[]): Tensor {
     }
   }
   checkShape(op, shape);
-  return makeView(x, x.offset, shape, strides);
+  const v = makeView(x, x.offset, shape, strides);
+  // the engine sums the gradient back over the expanded dims
+  return needsGrad(x) ? record(op, v, [x], (g) => [g]) : v;
 }
 
 /** expand() to exactly `shape`, with NumPy's broadcasting rules. */
@@ -235,7 +259,8 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   }
   const shape = x.shape.slice();
   shape[d] = length;
-  return makeView(x, x.offset + s * x.strides[d], shape, x.strides.slice());
+  const v = makeView(x, x.offset + s * x.strides[d], shape, x.strides.slice());
+  return needsGrad(x) ? record('narrow', v, [x], (g) => [padAlong(g, d, s, size)]) : v;
 }
 
 /** One [start, end, step] slice spec; null or undefined entries take the defaults. */
@@ -269,6 +294,7 @@ export function slice(x: Tensor, dimOrSpecs: number | SliceSpec[], start?: numbe
   const shape = x.shape.slice();
   const strides = x.strides.slice();
   let offset = x.offset;
+  const cuts: [number, number, number][] = [];
   specs.forEach((spec, d) => {
     if (!spec) return;
     const st = spec[2] ?? 1;
@@ -279,8 +305,20 @@ export function slice(x: Tensor, dimOrSpecs: number | SliceSpec[], start?: numbe
     shape[d] = Math.ceil((b - a) / st);
     offset += a * strides[d];
     strides[d] *= st;
+    cuts.push([d, a, st]);
   });
-  return makeView(x, offset, shape, strides);
+  const v = makeView(x, offset, shape, strides);
+  if (!needsGrad(x)) return v;
+  const full = x.shape.slice();
+  return record('slice', v, [x], (g) => {
+    let r = g;
+    for (const [d, a, st] of cuts) {
+      const p = padAlong(r, d, a, full[d], st);
+      if (r !== g) r.dispose();
+      r = p;
+    }
+    return [r];
+  });
 }
 
 /** The slice at `index` along `dim`, with that dim removed. @example x.select(0, -1) // last row */
@@ -295,7 +333,8 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const strides = x.strides.slice();
   shape.splice(d, 1);
   strides.splice(d, 1);
-  return makeView(x, x.offset + i * x.strides[d], shape, strides);
+  const v = makeView(x, x.offset + i * x.strides[d], shape, strides);
+  return needsGrad(x) ? record('select', v, [x], (g) => [padAlong(unsqueeze(g, d), d, i, size)]) : v;
 }
 
 declare module '../tensor' {

@@ -11,6 +11,8 @@ import {
   release, resultType, scalarTensor, scalarValue,
 } from './elementwise_common';
 
+import { inPlaceNeedsGrad, needsGrad, needsGrad2, record } from '../autograd/graph';
+
 function checkMask(op: string, m: unknown, what: string): Tensor {
   const t = checkTensorArg(op, m, what);
   if (t.dtype !== 'bool') throw new DTypeError(op, `${what} must be a bool tensor, got dtype ${t.dtype}; compare first (e.g. x.gt(0))`);
@@ -48,7 +50,8 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
       out.dispose();
       nativeFail('where', e);
     }
-    return out;
+    if (!needsGrad2(x, y)) return out;
+    return record('where', out, [x, y], (g, n) => [n.needs(0) ? where(c, g, 0) : null, n.needs(1) ? where(c, 0, g) : null], [c]);
   } finally {
     release(ta, x);
     release(tb, y);
@@ -97,7 +100,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: Scalar | Tensor): Ten
   const v = fillValue('maskedFill', value, t.dtype);
   const out = Tensor.empty(broadcastShapes('maskedFill', t.shape, m.shape), t.dtype, t.device);
   maskedFillInto('maskedFill', out, t, m, v);
-  return out;
+  return needsGrad(t) ? record('maskedFill', out, [t], (g) => [maskedFill(g, m, 0)], [m]) : out;
 }
 
 /**
@@ -111,14 +114,17 @@ export function maskedFill_(x: Tensor, mask: Tensor, value: Scalar | Tensor): Te
   const shape = broadcastShapes('maskedFill_', t.shape, m.shape);
   if (!sameShape(shape, t.shape)) throw new ShapeError('maskedFill_', `mask of shape ${fmtShape(m.shape)} cannot be broadcast to the tensor's shape ${fmtShape(t.shape)}`);
   checkInPlace('maskedFill_', t, t.dtype, shape);
+  const rec = inPlaceNeedsGrad('maskedFill_', t, value, !isTensor(value) || !value.requiresGrad);
   if (m.storage === t.storage) m = m.clone();
   try {
     maskedFillInto('maskedFill_', t, t, m, v);
   } finally {
-    release(m, mask);
+    if (!rec) release(m, mask);
   }
   t.storage.version++;
-  return t;
+  if (!rec) return t;
+  const mk = m;
+  return record('maskedFill_', t, [t], (g) => [maskedFill(g, mk, 0)], [mk]);
 }
 
 export { fillValue };
