@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../lib/index';
 import type { Tensor } from '../../lib/index';
 import { makeTensor, numel, rng, type Layout } from '../helpers';
+import { layerCases, lossCases, type NNGradCase } from '../nn/cases';
 
 /** How an input's values are drawn: a range, or a generator. */
 type Domain = 'any' | 'positive' | 'away' | 'unit' | ((n: number, r: () => number) => Float64Array);
@@ -194,6 +195,23 @@ export const OPS: Row[] = [
   { name: 'composite', fn: (x, y) => x.mul(y).add(x.square()).div(y.abs().add(1)).sum(1).softmax(0), shapes: [[[3, 2], [2]]], domain: ['any', 'away'] },
 ];
 
+// The fused GEMM entry points: under autograd their bias and activation are recorded ops.
+for (const activation of ['none', 'relu', 'gelu', 'sigmoid', 'tanh'] as const) {
+  OPS.push({ name: `linear ${activation}`, fn: (x, w, b) => tf.linear(x, w, b, { activation }), shapes: [[[3, 4], [5, 4], [5]], [[2, 3, 4], [2, 4], [2]]], domain: activation === 'relu' ? 'away' : 'any' });
+  if (activation !== 'none') OPS.push({ name: `addmm ${activation}`, fn: (c, a, b) => tf.addmm(c, a, b, { activation }), shapes: [[[4], [2, 3], [3, 4]]], domain: activation === 'relu' ? 'away' : 'any' });
+}
+
+// nn layers and losses (test/nn/cases.ts): inputs drawn from each case's range.
+const rangeDomain = (lo: number, hi: number): Domain => (n, r) => Float64Array.from({ length: n }, () => lo + (hi - lo) * r());
+function nnRow(c: NNGradCase): Row {
+  const ranges = c.inputRange === undefined ? undefined : Array.isArray(c.inputRange[0]) ? (c.inputRange as [number, number][]) : c.inputShapes.map(() => c.inputRange as [number, number]);
+  return { name: `nn: ${c.name}`, fn: c.fn, shapes: [c.inputShapes], domain: ranges ? ranges.map(([lo, hi]) => rangeDomain(lo, hi)) : 'any', layouts: ['contiguous', 'transposed'] };
+}
+// paddingIdx is left out: its forward reads the padding row while, by PyTorch's
+// definition, no gradient reaches it, so finite differences disagree on purpose. The
+// test below checks it directly.
+for (const c of [...layerCases, ...lossCases]) if (!c.name.includes('paddingIdx')) OPS.push(nnRow(c));
+
 const LAYOUTS: Layout[] = ['contiguous', 'transposed', 'sliced'];
 
 describe('gradcheck of every differentiable op', () => {
@@ -221,5 +239,25 @@ describe('gradcheck of every differentiable op', () => {
       }
     }
     expect(checks).toBeGreaterThan(0);
+  });
+});
+
+describe('embedding with paddingIdx', () => {
+  it('sends no gradient to the padding row and the same gradient as without it elsewhere', () => {
+    const ids = tf.tensor([[1, 0, 3, 1], [2, 1, 0, 0]], { dtype: 'int32' });
+    const values = Float64Array.from({ length: 12 }, (_, i) => Math.sin(i + 1));
+    const up = tf.tensor(Float64Array.from({ length: 24 }, (_, i) => Math.cos(i)), { shape: [2, 4, 3] });
+    const grads = [undefined, 1].map((pad) => {
+      const w = tf.tensor(values, { shape: [4, 3] }).requiresGrad_();
+      tf.F.embedding(ids, w, pad).mul(up).sum().backward();
+      return Array.from(w.grad!.dataSync());
+    });
+    for (let row = 0; row < 4; row++) {
+      for (let j = 0; j < 3; j++) {
+        const expected = row === 1 ? 0 : grads[0][row * 3 + j];
+        expect(grads[1][row * 3 + j]).toBeCloseTo(expected, 12);
+      }
+    }
+    expect(grads[0].slice(3, 6).some((v) => v !== 0)).toBe(true);
   });
 });
