@@ -218,7 +218,7 @@ export function saveModel(model: Module, dir: string, opts: SaveModelOptions = {
     model.eval();
     try {
       tidy(() => {
-        const xs = inputs!.map((s) => zeros([1, ...(s.shape.slice(1) as number[])], { dtype: s.dtype }));
+        const xs = inputs!.map((s) => zeros([2, ...(s.shape.slice(1) as number[])], { dtype: s.dtype }));
         outputs = outputSpecs(model.forward(...xs));
       });
     } catch (e) {
