@@ -36,7 +36,8 @@ export interface CheckpointContent {
   optimizer?: Optimizer;
   scheduler?: Stateful;
   /** A DataLoader whose own generator (seed option) is saved and restored. */
-  dataLoader?: DataLoader<unknown, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  dataLoader?: DataLoader<any, any>;
   epoch?: number;
   step?: number;
   /** Anything else JSON can hold (best metric, config, ...). */
@@ -129,7 +130,8 @@ export interface LoadCheckpointOptions {
   model?: Module;
   optimizer?: Optimizer;
   scheduler?: Stateful;
-  dataLoader?: DataLoader<unknown, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  dataLoader?: DataLoader<any, any>;
   /** Model keys must match exactly (default true). */
   strict?: boolean;
   /** Restore the global RNG state (default true). */
