@@ -204,3 +204,25 @@ describe('saveModel / loadModel', () => {
     expect(() => tf.saveModel(new nn.Linear(2, 2), d, { inputShape: [null, 5] })).toThrow(/does not run on inputs of shape \[null,5\]/);
   });
 });
+
+describe('every layer of tf.nn describes itself', () => {
+  it('getConfig rebuilds each class (a new layer without getConfig fails here)', () => {
+    const instances: tf.nn.Module[] = [
+      new nn.Linear(3, 2, { bias: false }), new nn.Identity(), new nn.ReLU(), new nn.LeakyReLU(0.3), new nn.GELU(), new nn.SiLU(), new nn.Sigmoid(),
+      new nn.Tanh(), new nn.Softmax(0), new nn.LogSoftmax(-1), new nn.Dropout(0.1), new nn.LayerNorm([2, 3]), new nn.BatchNorm1d(3, { eps: 0.01 }),
+      new nn.Embedding(5, 2), new nn.Flatten(0, 1), new nn.Unflatten(-1, [2, -1]), new nn.MSELoss(), new nn.L1Loss(), new nn.SmoothL1Loss(),
+      new nn.HuberLoss(), new nn.CrossEntropyLoss(), new nn.NLLLoss(), new nn.BCELoss(), new nn.BCEWithLogitsLoss(), new nn.KLDivLoss(),
+      new nn.CosineEmbeddingLoss(), new nn.Sequential(new nn.ReLU()), new nn.ModuleList([new nn.Tanh()]), new nn.ModuleDict({ a: new nn.SiLU() }),
+    ];
+    const all = Object.entries(nn).filter(([, C]) => typeof C === 'function' && C.prototype instanceof nn.Module).map(([n]) => n).sort();
+    expect(instances.map((m) => m.constructor.name).sort()).toEqual(all);
+    for (const m of instances) {
+      const node = tf.io.describeModule(m);
+      expect(JSON.parse(JSON.stringify(node)), m.constructor.name).toEqual(node);
+      const again = tf.io.buildModule(node);
+      expect(again.constructor).toBe(m.constructor);
+      expect(again.toString()).toBe(m.toString());
+      expect(tf.io.describeModule(again)).toEqual(node);
+    }
+  });
+});
