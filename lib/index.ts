@@ -30,6 +30,7 @@ export type { Device } from './device';
 export * from './errors';
 export { tidy, keep, dispose } from './scope';
 export { tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, type TensorOptions, type TensorLike } from './creation';
+export { getRngState, setRngState, type RngState } from './random';
 export { manualSeed, initialSeed, rand, randn, randint, uniform, normal, bernoulli } from './random';
 export { backendInfo, setNumThreads, getNumThreads, setPortableKernels, memory, emptyCache, type BackendInfo, type MemoryInfo } from './backend';
 export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, t, expand, broadcastTo, narrow, slice, select, type SliceSpec } from './ops/view';
@@ -61,3 +62,5 @@ export { linear, prepackLinear, PackedLinear, type LinearOptions } from './ops/l
 export * as nn from './nn/index';
 export * as F from './nn/functional_index';
 export { autograd, noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, GradcheckError, AutogradError, type BackwardOptions, type GradOptions, type GradcheckOptions } from './autograd/index';
+export * as io from './io/index';
+export { save, load, saveModel, loadModel, saveCheckpoint, loadCheckpoint, SafetensorsError, ModelFormatError } from './io/index';

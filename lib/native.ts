@@ -52,6 +52,11 @@ export interface NativeAddon {
     g: NativeHandle, gOffset: number, s1: NativeHandle | null, s1Offset: number, s2: NativeHandle | null,
     s2Offset: number, s3: NativeHandle | null, s3Offset: number): void;
   gradUtil(kind: number, dtype: number, h: NativeHandle, offset: number, n: number, a: number): number;
+  // io family (native/addon/io_entries.cc): file <-> storage for safetensors. convert: 0 none,
+  // 1 F16->float32, 2 BF16->float32, 3 I64->int32 (throws code ERR_TF_RANGE when a value does not fit).
+  ioRead(fd: number, filePos: number, h: NativeHandle, byteOffset: number, fileBytes: number, convert: number): number;
+  ioWrite(fd: number, filePos: number, h: NativeHandle, byteOffset: number, nbytes: number): void;
+  ioConvert(convert: number, src: Uint8Array, h: NativeHandle, byteOffset: number): void;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.

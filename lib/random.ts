@@ -30,6 +30,32 @@ export function initialSeed(): number {
   return seed;
 }
 
+/** The global generator's position: its seed and how many Philox counter blocks were used since seeding. */
+export interface RngState {
+  seed: number;
+  offset: number;
+}
+
+/**
+ * The global generator's state, to save in a checkpoint; setRngState() restores it, and
+ * the draws after restoring equal the draws after saving.
+ * @example const s = tf.getRngState(); const a = tf.rand([3]); tf.setRngState(s); // tf.rand([3]) equals a
+ */
+export function getRngState(): RngState {
+  return { seed, offset };
+}
+
+/** Restores a state from getRngState(). */
+export function setRngState(state: RngState): void {
+  const op = 'setRngState';
+  if (state === null || typeof state !== 'object') throw new ArgumentError(op, `expected { seed, offset } as getRngState() returns, got ${state === null ? 'null' : typeof state}`);
+  const { seed: s, offset: o } = state;
+  if (!Number.isSafeInteger(s) || s < 0) throw new ArgumentError(op, `seed must be a non-negative safe integer, got ${String(s)}`);
+  if (!Number.isSafeInteger(o) || o < 0) throw new ArgumentError(op, `offset must be a non-negative safe integer, got ${String(o)}`);
+  seed = s;
+  offset = o;
+}
+
 /** @internal Fills a fresh tensor with a draw; kind: 0 uniform, 1 normal, 2 integer, 3 bernoulli. */
 export function draw(op: string, kind: number, shape: number[], dtype: DType, a: number, b: number, opts?: TensorOptions): Tensor {
   if (opts?.requiresGrad && !isFloating(dtype)) {

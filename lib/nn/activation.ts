@@ -8,6 +8,9 @@ import { checkNumber } from './util';
 
 /** max(x, 0). */
 export class ReLU extends Module {
+  override getConfig(): unknown[] {
+    return [];
+  }
   override forward(x: Tensor): Tensor {
     return relu(x);
   }
@@ -22,6 +25,9 @@ export class LeakyReLU extends Module {
   }
   override forward(x: Tensor): Tensor {
     return leakyRelu(x, this.negativeSlope);
+  }
+  override getConfig(): unknown[] {
+    return [this.negativeSlope];
   }
   override extraRepr(): string {
     return `negative_slope=${this.negativeSlope}`;
@@ -39,6 +45,9 @@ export class GELU extends Module {
   override forward(x: Tensor): Tensor {
     return gelu(x, { approximate: this.approximate });
   }
+  override getConfig(): unknown[] {
+    return [{ approximate: this.approximate }];
+  }
   override extraRepr(): string {
     return `approximate='${this.approximate}'`;
   }
@@ -46,6 +55,9 @@ export class GELU extends Module {
 
 /** x * sigmoid(x) (swish). */
 export class SiLU extends Module {
+  override getConfig(): unknown[] {
+    return [];
+  }
   override forward(x: Tensor): Tensor {
     return silu(x);
   }
@@ -53,6 +65,9 @@ export class SiLU extends Module {
 
 /** 1 / (1 + exp(-x)). */
 export class Sigmoid extends Module {
+  override getConfig(): unknown[] {
+    return [];
+  }
   override forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
@@ -60,6 +75,9 @@ export class Sigmoid extends Module {
 
 /** tanh(x). */
 export class Tanh extends Module {
+  override getConfig(): unknown[] {
+    return [];
+  }
   override forward(x: Tensor): Tensor {
     return tanh(x);
   }
@@ -80,6 +98,9 @@ export class Softmax extends Module {
   override forward(x: Tensor): Tensor {
     return softmax(x, this.dim);
   }
+  override getConfig(): unknown[] {
+    return [this.dim];
+  }
   override extraRepr(): string {
     return `dim=${this.dim}`;
   }
@@ -94,6 +115,9 @@ export class LogSoftmax extends Module {
   }
   override forward(x: Tensor): Tensor {
     return logSoftmax(x, this.dim);
+  }
+  override getConfig(): unknown[] {
+    return [this.dim];
   }
   override extraRepr(): string {
     return `dim=${this.dim}`;

@@ -18,6 +18,9 @@ export class Dropout extends Module {
   override forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
   }
+  override getConfig(): unknown[] {
+    return [this.p];
+  }
   override extraRepr(): string {
     return `p=${this.p}, inplace=False`;
   }

@@ -67,6 +67,10 @@ export class Embedding extends Module {
     }
   }
 
+  override getConfig(): unknown[] {
+    return [this.numEmbeddings, this.embeddingDim, { paddingIdx: this.paddingIdx, dtype: this.weight.dtype }];
+  }
+
   /** @param input int32 indices [*] @returns [*, embeddingDim] */
   override forward(input: Tensor): Tensor {
     return embedding(input, this.weight, this.paddingIdx);

@@ -19,6 +19,9 @@ export class Flatten extends Module {
   override forward(x: Tensor): Tensor {
     return flatten(x, this.startDim, this.endDim);
   }
+  override getConfig(): unknown[] {
+    return [this.startDim, this.endDim];
+  }
   override extraRepr(): string {
     return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
   }
@@ -36,6 +39,9 @@ export class Unflatten extends Module {
     }
     this.dim = dim;
     this.sizes = sizes.slice();
+  }
+  override getConfig(): unknown[] {
+    return [this.dim, this.sizes.slice()];
   }
   /** @param x [N, C*H*W] @returns [N, C, H, W] for new Unflatten(1, [C, H, W]) */
   override forward(x: Tensor): Tensor {

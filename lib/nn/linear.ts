@@ -48,6 +48,10 @@ export class Linear extends Module {
     }
   }
 
+  override getConfig(): unknown[] {
+    return [this.inFeatures, this.outFeatures, { bias: this.bias !== null, dtype: this.weight.dtype }];
+  }
+
   /** @param x [*, inFeatures] @returns [*, outFeatures] */
   override forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
@@ -60,6 +64,9 @@ export class Linear extends Module {
 
 /** Returns its input unchanged (a placeholder layer). */
 export class Identity extends Module {
+  override getConfig(): unknown[] {
+    return [];
+  }
   override forward(x: Tensor): Tensor {
     return x;
   }

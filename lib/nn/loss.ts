@@ -30,18 +30,21 @@ function ownCopy(op: string, t: Tensor | null | undefined): Tensor | null {
 
 /** @see mseLoss */
 export class MSELoss extends Loss {
+  override getConfig(): unknown[] { return [{ reduction: this.reduction }]; }
   constructor({ reduction }: { reduction?: Reduction } = {}) { super(reduction); }
   override forward(input: Tensor, target: Tensor): Tensor { return mseLoss(input, target, { reduction: this.reduction }); }
 }
 
 /** @see l1Loss */
 export class L1Loss extends Loss {
+  override getConfig(): unknown[] { return [{ reduction: this.reduction }]; }
   constructor({ reduction }: { reduction?: Reduction } = {}) { super(reduction); }
   override forward(input: Tensor, target: Tensor): Tensor { return l1Loss(input, target, { reduction: this.reduction }); }
 }
 
 /** @see smoothL1Loss */
 export class SmoothL1Loss extends Loss {
+  override getConfig(): unknown[] { return [{ reduction: this.reduction, beta: this.beta }]; }
   readonly beta: number;
   constructor({ reduction, beta = 1 }: { reduction?: Reduction; beta?: number } = {}) { super(reduction); this.beta = beta; }
   override forward(input: Tensor, target: Tensor): Tensor { return smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta }); }
@@ -49,6 +52,7 @@ export class SmoothL1Loss extends Loss {
 
 /** @see huberLoss */
 export class HuberLoss extends Loss {
+  override getConfig(): unknown[] { return [{ reduction: this.reduction, delta: this.delta }]; }
   readonly delta: number;
   constructor({ reduction, delta = 1 }: { reduction?: Reduction; delta?: number } = {}) { super(reduction); this.delta = delta; }
   override forward(input: Tensor, target: Tensor): Tensor { return huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
@@ -56,6 +60,7 @@ export class HuberLoss extends Loss {
 
 /** @see crossEntropy */
 export class CrossEntropyLoss extends Loss {
+  override getConfig(): unknown[] { return [{ weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing }]; }
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   declare weight: Tensor | null;
@@ -73,6 +78,7 @@ export class CrossEntropyLoss extends Loss {
 
 /** @see nllLoss */
 export class NLLLoss extends Loss {
+  override getConfig(): unknown[] { return [{ weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction }]; }
   readonly ignoreIndex: number;
   declare weight: Tensor | null;
   constructor({ weight = null, ignoreIndex = -100, reduction }: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
@@ -87,6 +93,7 @@ export class NLLLoss extends Loss {
 
 /** @see binaryCrossEntropy */
 export class BCELoss extends Loss {
+  override getConfig(): unknown[] { return [{ weight: this.weight, reduction: this.reduction }]; }
   declare weight: Tensor | null;
   constructor({ weight = null, reduction }: { weight?: Tensor | null; reduction?: Reduction } = {}) {
     super(reduction);
@@ -99,6 +106,7 @@ export class BCELoss extends Loss {
 
 /** @see binaryCrossEntropyWithLogits */
 export class BCEWithLogitsLoss extends Loss {
+  override getConfig(): unknown[] { return [{ weight: this.weight, posWeight: this.pos_weight, reduction: this.reduction }]; }
   declare weight: Tensor | null;
   declare pos_weight: Tensor | null;
   constructor({ weight = null, posWeight = null, reduction }: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {}) {
@@ -113,6 +121,7 @@ export class BCEWithLogitsLoss extends Loss {
 
 /** @see klDiv */
 export class KLDivLoss extends Loss {
+  override getConfig(): unknown[] { return [{ reduction: this.reduction, logTarget: this.logTarget }]; }
   readonly logTarget: boolean;
   constructor({ reduction, logTarget = false }: KLDivOptions = {}) {
     super(reduction as Reduction, ['batchmean']);
@@ -125,6 +134,7 @@ export class KLDivLoss extends Loss {
 
 /** @see cosineEmbeddingLoss */
 export class CosineEmbeddingLoss extends Loss {
+  override getConfig(): unknown[] { return [{ margin: this.margin, reduction: this.reduction }]; }
   readonly margin: number;
   constructor({ margin = 0, reduction }: { margin?: number; reduction?: Reduction } = {}) { super(reduction); this.margin = margin; }
   override forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor {

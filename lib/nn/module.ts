@@ -419,6 +419,21 @@ export class Module {
     this.dispose();
   }
 
+  // ---- saving (lib/io: saveModel / loadModel) ----
+
+  /**
+   * The constructor arguments that rebuild this module, as JSON values (tensors among
+   * them are saved as placeholders and take their values from the state dict), or null
+   * when the module cannot describe itself. Built-in layers override it; a custom module
+   * overrides it too and is registered with tf.io.registerModule(name, Class) to be saved
+   * by tf.saveModel. Containers (Sequential, ModuleList, ModuleDict) are described by
+   * their children instead.
+   * @example new nn.Linear(4, 3).getConfig() // [4, 3, { bias: true, dtype: 'float32' }]
+   */
+  getConfig(): unknown[] | null {
+    return null;
+  }
+
   // ---- printing ----
 
   /** The text inside the parentheses of toString() (PyTorch's extra_repr). */

@@ -43,6 +43,11 @@ export class LayerNorm extends Module {
     this.registerParameter('bias', elementwiseAffine && bias ? filledParameter(shape.slice(), 0, dt) : null);
   }
 
+  override getConfig(): unknown[] {
+    const dtype = (this.weight ?? this.bias)?.dtype ?? 'float32';
+    return [this.normalizedShape.slice(), { eps: this.eps, elementwiseAffine: this.elementwiseAffine, bias: this.bias !== null, dtype }];
+  }
+
   /** @param x [*, ...normalizedShape] */
   override forward(x: Tensor): Tensor {
     return layerNorm(x, this.normalizedShape.slice(), { weight: this.weight, bias: this.bias, eps: this.eps });
@@ -118,6 +123,11 @@ export class BatchNorm1d extends Module {
       assignNoGrad('resetRunningStats', t, src);
       src.dispose();
     }
+  }
+
+  override getConfig(): unknown[] {
+    const dtype = (this.weight ?? this.running_mean)?.dtype ?? 'float32';
+    return [this.numFeatures, { eps: this.eps, momentum: this.momentum, affine: this.affine, trackRunningStats: this.trackRunningStats, dtype }];
   }
 
   /** @param x [N, C] or [N, C, L] @returns same shape */
