@@ -11,6 +11,14 @@ export const suites = {
     ...[1, 4, 16, 64].map((m) => gemm(`skinny M=${m}, K=N=1024`, m, 1024, 1024)),
     gemm('tall K=4096, M=N=256', 256, 4096, 256),
   ],
+  // Whole training steps: zeroGrad, forward, crossEntropy, backward, Adam step (float32).
+  // `layers` are the MLP's widths (ReLU between), `batch` the rows per step; each peer
+  // builds the model with its own default initialisation and random inputs.
+  train: [
+    { name: 'MLP 784-256-256-10 train step, batch 128, Adam', op: 'mlpTrainStep', layers: [784, 256, 256, 10], batch: 128, shapes: [] },
+    { name: 'MLP 784-256-10 inference, batch 1', op: 'mlpInfer', layers: [784, 256, 10], batch: 1, shapes: [] },
+    { name: 'MLP 784-256-10 inference, batch 128', op: 'mlpInfer', layers: [784, 256, 10], batch: 128, shapes: [] },
+  ],
   ops: [
     { name: 'add 16 floats (per-op overhead)', op: 'add', shapes: [[16], [16]] },
     { name: 'add 1M', op: 'add', shapes: [[1 << 20], [1 << 20]] },

@@ -22,6 +22,7 @@ import './ops/where';
 import './ops/inplace';
 import './ops/linear';
 import './autograd/methods';
+import './train/fit';
 
 export { Tensor, isTensor, type NestedArray, type GradFn } from './tensor';
 export type { DType, TypedArray } from './dtype';
@@ -64,3 +65,6 @@ export * as F from './nn/functional_index';
 export { autograd, noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, GradcheckError, AutogradError, type BackwardOptions, type GradOptions, type GradcheckOptions } from './autograd/index';
 export * as io from './io/index';
 export { save, load, saveModel, loadModel, saveCheckpoint, loadCheckpoint, SafetensorsError, ModelFormatError } from './io/index';
+export { History, type CompileOptions, type FitOptions, type EvaluateOptions, type FitData, type LossFn, type OptimizerName } from './train/index';
+export * as metrics from './train/metrics';
+export * as callbacks from './train/callbacks';

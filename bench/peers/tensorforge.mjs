@@ -25,8 +25,48 @@ const ops = {
   matmul: (a, b) => tf.matmul(a, b),
 };
 
+function mlp(layers) {
+  const mods = [];
+  for (let i = 0; i + 1 < layers.length; i++) {
+    if (i > 0) mods.push(new tf.nn.ReLU());
+    mods.push(new tf.nn.Linear(layers[i], layers[i + 1]));
+  }
+  return new tf.nn.Sequential(...mods);
+}
+
+// Model workloads: build once, return the function timed per call.
+const models = {
+  mlpTrainStep: (w) => {
+    const model = mlp(w.layers);
+    const opt = new tf.optim.Adam(model.parameters(), { lr: 1e-3 });
+    const x = tf.randn([w.batch, w.layers[0]]);
+    const y = tf.randint(0, w.layers[w.layers.length - 1], [w.batch]);
+    return () => tf.tidy(() => {
+      opt.zeroGrad();
+      const loss = tf.F.crossEntropy(model.call(x), y);
+      loss.backward();
+      opt.step();
+    });
+  },
+  mlpInfer: (w) => {
+    const model = mlp(w.layers).eval();
+    const x = tf.randn([w.batch, w.layers[0]]);
+    return () => tf.noGrad(() => model.call(x).dispose());
+  },
+};
+
 const results = {};
 for (const w of suites[args.suite ?? 'ops']) {
+  if (models[w.op]) {
+    tf.manualSeed(0);
+    try {
+      results[w.name] = timeIt(models[w.op](w));
+    } catch (e) {
+      results[w.name] = null;
+      console.error(`tensorforge: ${w.name}: ${e.message}`);
+    }
+    continue;
+  }
   const fn = ops[w.op];
   if (!fn) continue;
   tf.manualSeed(0);

@@ -46,6 +46,45 @@ def torch_ops(threads):
     }, lambda shape: torch.randn(*shape)
 
 
+def torch_models():
+    import torch
+    nn = torch.nn
+
+    def mlp(layers):
+        mods = []
+        for i in range(len(layers) - 1):
+            if i > 0:
+                mods.append(nn.ReLU())
+            mods.append(nn.Linear(layers[i], layers[i + 1]))
+        return nn.Sequential(*mods)
+
+    def train_step(w):
+        torch.manual_seed(0)
+        model = mlp(w["layers"])
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        x = torch.randn(w["batch"], w["layers"][0])
+        y = torch.randint(0, w["layers"][-1], (w["batch"],))
+
+        def step():
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+        return step
+
+    def infer(w):
+        torch.manual_seed(0)
+        model = mlp(w["layers"]).eval()
+        x = torch.randn(w["batch"], w["layers"][0])
+
+        def run():
+            with torch.no_grad():
+                model(x)
+        return run
+
+    return {"mlpTrainStep": train_step, "mlpInfer": infer}
+
+
 def numpy_ops(threads):
     import numpy as np
     from math import sqrt
@@ -70,8 +109,12 @@ def main():
     p.add_argument("--lib", choices=["torch", "numpy"], default="torch")
     a = p.parse_args()
     ops, make = (torch_ops if a.lib == "torch" else numpy_ops)(a.threads)
+    models = torch_models() if a.lib == "torch" else {}
     results = {}
     for w in json.loads(a.suite_json):
+        if w["op"] in models:
+            results[w["name"]] = time_it(models[w["op"]](w))
+            continue
         fn = ops.get(w["op"])
         if fn is None:
             continue
