@@ -15,6 +15,7 @@ import { logSoftmax } from '../ops/softmax';
 import { sum } from '../ops/reduce';
 import { reshape, unsqueeze } from '../ops/view';
 import { where } from '../ops/where';
+import { noGrad, record } from '../autograd/graph';
 import { checkIndices } from './functional';
 import { checkFloat, checkNumber, checkReduction, checkTensor, composed, reduce, sameShape, type Reduction } from './util';
 
@@ -253,9 +254,17 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, { weight = nul
     if (!(data[i] >= 0 && data[i] <= 1)) throw new ArgumentError(op, `all elements of input must be probabilities in [0, 1], got ${data[i]} at flat position ${i}; use binaryCrossEntropyWithLogits for logits`);
   }
   return composed([x, y, w], () => {
-    const logX = clamp(log(x), -100);
-    const log1mX = clamp(log1p(neg(x)), -100);
-    let loss = neg(add(mul(y, logX), mul(sub(1, y), log1mX)));
+    const logs = () => [clamp(log(x), -100), clamp(log1p(neg(x)), -100)];
+    const elementwise = noGrad(() => {
+      const [logX, log1mX] = logs();
+      return neg(add(mul(y, logX), mul(sub(1, y), log1mX)));
+    });
+    // PyTorch's gradient, (x - y) / max(x (1 - x), 1e-12): finite at x = 0 and x = 1, where
+    // differentiating the clamped logs would give 0 * inf = NaN.
+    let loss = record(op, elementwise, [x, y], (g) => {
+      const [logX, log1mX] = logs();
+      return [div(mul(g, sub(x, y)), clamp(mul(x, sub(1, x)), 1e-12)), mul(g, sub(log1mX, logX))];
+    }, [x, y]);
     if (w !== null) loss = mul(loss, w);
     return reduce(loss, r);
   });

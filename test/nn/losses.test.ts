@@ -290,3 +290,19 @@ describe('loss modules', () => {
     });
   });
 });
+
+describe('binaryCrossEntropy gradient at saturated probabilities', () => {
+  test('is finite and equals PyTorch formula (x - y) / max(x (1 - x), 1e-12) / N', () => {
+    const xs = [0, 1, 0.5, 0.25, 1e-30];
+    const ys = [0, 1, 1, 0, 1];
+    const x = tf.tensor(xs, { dtype: 'float64' }).requiresGrad_();
+    const y = tf.tensor(ys, { dtype: 'float64' });
+    tf.F.binaryCrossEntropy(x, y).backward();
+    const g = Array.from(x.grad!.dataSync());
+    xs.forEach((xi, i) => {
+      const expected = (xi - ys[i]) / Math.max(xi * (1 - xi), 1e-12) / xs.length;
+      expect(Number.isFinite(g[i])).toBe(true);
+      expect(g[i]).toBeCloseTo(expected, 6);
+    });
+  });
+});
