@@ -10,9 +10,9 @@ import { native } from '../native';
 import { Storage } from '../storage';
 import { Tensor, isTensor } from '../tensor';
 import { activationCode, applyActivation, checkTensor, matmul, runGemm, type Activation, type MatView } from './matmul';
-import { needsGradAny, AutogradError } from '../autograd/graph';
-import { add } from './binary';
-import { transpose } from './view';
+import { needsGradAny, noGrad, record, AutogradError } from '../autograd/graph';
+import { sum } from './reduce';
+import { reshape, transpose } from './view';
 
 export interface LinearOptions {
   /** Applied to the result inside the GEMM (default 'none'). gelu is the exact (erf) form. */
@@ -152,8 +152,17 @@ export function linear(input: Tensor, weight: Tensor | PackedLinear, bias?: Tens
     // Under autograd: the product, bias and activation as recorded ops (the fused
     // epilogue has no gradient of its own).
     if (packed) throw new AutogradError(op, 'a PackedLinear has no gradient: pass the weight tensor when the input requires grad');
-    const prod = matmul(input, transpose(weight as Tensor, 0, 1));
-    return applyActivation(opts.activation, bias ? add(prod, bias) : prod);
+    const w = weight as Tensor;
+    const pre = noGrad(() => linear(input, w, bias));
+    // One node for product and bias: the weight's gradient comes out as gᵀ·x in the
+    // weight's own [out, in] layout (a transposed view would cost a copy per step).
+    const y = record(op, pre, bias ? [input, w, bias] : [input, w], (g) => {
+      const g2 = reshape(g, [-1, outF]);
+      const grads = [matmul(g, w), matmul(transpose(g2, 0, 1), reshape(input, [-1, inF]))];
+      if (bias) grads.push(sum(g2, 0));
+      return grads;
+    }, [input, w]);
+    return applyActivation(opts.activation, y);
   }
   const lead = input.shape.slice(0, -1);
   const outShape = [...lead, outF];
