@@ -52,6 +52,19 @@ struct StridedLayout {
   }
 };
 
+// Every dim of L but the innermost, for kernels that process whole rows along the last
+// dim (softmax, scans): one entry of the result is the start of one row.
+template <int NArgs>
+StridedLayout<NArgs> outer_layout(const StridedLayout<NArgs>& L) {
+  StridedLayout<NArgs> outer;
+  outer.ndim = L.ndim - 1;
+  for (int d = 0; d < L.ndim - 1; ++d) {
+    outer.shape[d] = L.shape[d];
+    for (int a = 0; a < NArgs; ++a) outer.strides[a][d] = L.strides[a][d];
+  }
+  return outer;
+}
+
 // Calls fn(offsets, count, inner_strides) for each run along the innermost dim that
 // lies in linear range [begin, end). offsets[a] is the element offset of operand a.
 template <int NArgs, typename Fn>

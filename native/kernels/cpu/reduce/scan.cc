@@ -20,13 +20,7 @@ void scan_typed(const T* x, void* out, const StridedLayout<2>& L) {
   const int64_t n = L.shape[nd - 1];
   const int64_t sy = L.strides[0][nd - 1];
   const int64_t sx = L.strides[1][nd - 1];
-  StridedLayout<2> outer;
-  outer.ndim = nd - 1;
-  for (int d = 0; d < nd - 1; ++d) {
-    outer.shape[d] = L.shape[d];
-    outer.strides[0][d] = L.strides[0][d];
-    outer.strides[1][d] = L.strides[1][d];
-  }
+  StridedLayout<2> outer = outer_layout(L);
   const int64_t rows = outer.numel();
   if (rows == 0 || n == 0) return;
   outer.coalesce();
