@@ -57,6 +57,10 @@ export interface NativeAddon {
   ioRead(fd: number, filePos: number, h: NativeHandle, byteOffset: number, fileBytes: number, convert: number): number;
   ioWrite(fd: number, filePos: number, h: NativeHandle, byteOffset: number, nbytes: number): void;
   ioConvert(convert: number, src: Uint8Array, h: NativeHandle, byteOffset: number): void;
+  // rnn family (native/addon/rnn_entries.cc): the fused recurrent layers; cfg = [mode, layers, dirs, T, B, I, H, P, hasBias].
+  rnnWorkspaceSize(cfg: Float64Array): number;
+  rnnForward(dtype: number, cfg: Float64Array, handles: (NativeHandle | null)[], offsets: Float64Array, lengths: Float64Array | null): void;
+  rnnBackward(dtype: number, cfg: Float64Array, handles: (NativeHandle | null)[], offsets: Float64Array, lengths: Float64Array | null): void;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.
