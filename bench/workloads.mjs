@@ -5,7 +5,20 @@
 // C[M, N] = A[M, K]·B[K, N] (float32, row-major): 2·M·N·K flops.
 const gemm = (name, m, k, n) => ({ name, op: 'matmul', shapes: [[m, k], [k, n]], flops: 2 * m * n * k });
 
+// Recurrent layers (float32, PyTorch semantics, one layer, one direction): forward in
+// inference mode, forward+backward (gradients of input and all weights, loss = sum of the
+// output), and batch-1 forward latency.
+const rnn = (cell, op, B, T = 50, I = 128, H = 256) => ({
+  name: `${cell.toUpperCase()} ${op === 'rnnTrain' ? 'forward+backward' : 'forward'} B${B} T${T} I${I} H${H}`,
+  op, cell, B, T, I, H, shapes: [],
+});
+
 export const suites = {
+  rnn: [
+    rnn('lstm', 'rnnForward', 64), rnn('gru', 'rnnForward', 64),
+    rnn('lstm', 'rnnTrain', 64), rnn('gru', 'rnnTrain', 64),
+    rnn('lstm', 'rnnForward', 1), rnn('gru', 'rnnForward', 1),
+  ],
   gemm: [
     ...[64, 128, 256, 512, 1024, 2048].map((s) => gemm(`matmul ${s}^3`, s, s, s)),
     ...[1, 4, 16, 64].map((m) => gemm(`skinny M=${m}, K=N=1024`, m, 1024, 1024)),

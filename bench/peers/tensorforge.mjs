@@ -48,6 +48,23 @@ const models = {
       opt.step();
     });
   },
+  rnnForward: (w) => {
+    const C = w.cell === 'lstm' ? tf.nn.LSTM : tf.nn.GRU;
+    const layer = new C(w.I, w.H).eval();
+    const x = tf.randn([w.T, w.B, w.I]);
+    return () => tf.noGrad(() => tf.dispose(layer.forward(x)));
+  },
+  rnnTrain: (w) => {
+    const C = w.cell === 'lstm' ? tf.nn.LSTM : tf.nn.GRU;
+    const layer = new C(w.I, w.H);
+    const x = tf.randn([w.T, w.B, w.I]).requiresGrad_();
+    return () => tf.tidy(() => {
+      layer.zeroGrad();
+      x.grad = null;
+      const [out] = layer.forward(x);
+      tf.sum(out).backward();
+    });
+  },
   mlpInfer: (w) => {
     const model = mlp(w.layers).eval();
     const x = tf.randn([w.batch, w.layers[0]]);

@@ -82,7 +82,31 @@ def torch_models():
                 model(x)
         return run
 
-    return {"mlpTrainStep": train_step, "mlpInfer": infer}
+    def rnn_layer(w):
+        torch.manual_seed(0)
+        return (nn.LSTM if w["cell"] == "lstm" else nn.GRU)(w["I"], w["H"])
+
+    def rnn_forward(w):
+        layer = rnn_layer(w).eval()
+        x = torch.randn(w["T"], w["B"], w["I"])
+
+        def run():
+            with torch.no_grad():
+                layer(x)
+        return run
+
+    def rnn_train(w):
+        layer = rnn_layer(w)
+        x = torch.randn(w["T"], w["B"], w["I"], requires_grad=True)
+
+        def step():
+            layer.zero_grad()
+            x.grad = None
+            out, _ = layer(x)
+            out.sum().backward()
+        return step
+
+    return {"mlpTrainStep": train_step, "mlpInfer": infer, "rnnForward": rnn_forward, "rnnTrain": rnn_train}
 
 
 def numpy_ops(threads):
