@@ -19,5 +19,5 @@ export {
 export type { Reduction } from './util';
 export * as init from './init';
 export * as functional from './functional_index';
-export { RNN, LSTM, GRU, RNNBase, type RNNOptions, type LSTMOptions, type RNNBaseOptions, type RNNForwardOptions } from './rnn';
+export { RNN, LSTM, GRU, type RNNBase, type RNNOptions, type LSTMOptions, type RNNBaseOptions, type RNNForwardOptions } from './rnn';
 export { RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from './rnn_cell';

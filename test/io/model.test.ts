@@ -213,6 +213,8 @@ describe('every layer of tf.nn describes itself', () => {
       new nn.Embedding(5, 2), new nn.Flatten(0, 1), new nn.Unflatten(-1, [2, -1]), new nn.MSELoss(), new nn.L1Loss(), new nn.SmoothL1Loss(),
       new nn.HuberLoss(), new nn.CrossEntropyLoss(), new nn.NLLLoss(), new nn.BCELoss(), new nn.BCEWithLogitsLoss(), new nn.KLDivLoss(),
       new nn.CosineEmbeddingLoss(), new nn.Sequential(new nn.ReLU()), new nn.ModuleList([new nn.Tanh()]), new nn.ModuleDict({ a: new nn.SiLU() }),
+      new nn.RNN(3, 2, { nonlinearity: 'relu', numLayers: 2 }), new nn.LSTM(3, 4, { projSize: 2, batchFirst: true }), new nn.GRU(2, 3, { bidirectional: true, dropout: 0.1, numLayers: 2 }),
+      new nn.RNNCell(2, 3), new nn.LSTMCell(2, 3, { bias: false }), new nn.GRUCell(2, 3),
     ];
     const all = Object.entries(nn).filter(([, C]) => typeof C === 'function' && C.prototype instanceof nn.Module).map(([n]) => n).sort();
     expect(instances.map((m) => m.constructor.name).sort()).toEqual(all);

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <memory>
 
-#include "../../runtime/allocator.h"
-#include "../../runtime/cpu_features.h"
-#include "../../runtime/thread_pool.h"
+#include "../../../runtime/allocator.h"
+#include "../../../runtime/cpu_features.h"
+#include "../../../runtime/thread_pool.h"
 #include "../gemm/gemm.h"
 #include "rnn_cells.h"
 
