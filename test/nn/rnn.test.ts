@@ -125,6 +125,15 @@ describe('fused recurrent layers match the tensor-op reference', () => {
       tf.setPortableKernels(false);
     }
   });
+  it('many rows with lengths (the rows of a step split over the threads), every cell, float64', () => {
+    const lengths = [9, 0, 3, 9, 1, 7, 7, 2, 9, 5, 4, 8, 6, 9, 1, 3, 2, 9, 5, 6];
+    expect(tf.getNumThreads()).toBeGreaterThanOrEqual(1);
+    for (const mode of modes) compare({ mode, T: 9, B: 20, I: 5, H: 7, lengths, bidirectional: true, numLayers: 2, states: true }, 'float64', { rtol: 1e-9, atol: 1e-10 });
+    compare({ mode: 'lstm', T: 9, B: 20, I: 5, H: 7, projSize: 3, lengths, bidirectional: true, states: true }, 'float64', { rtol: 1e-9, atol: 1e-10 });
+    // Sorted longest first, as pack_padded_sequence gives them: finished rows are skipped.
+    const sorted = lengths.slice().sort((a, b) => b - a);
+    compare({ mode: 'gru', T: 9, B: 20, I: 5, H: 7, lengths: sorted, states: true }, 'float64', { rtol: 1e-9, atol: 1e-10 });
+  });
   it('a larger float32 case (T 20, B 16, H 40) stays within 1e-5', () => {
     for (const mode of ['lstm', 'gru'] as Mode[]) compare({ mode, T: 20, B: 16, I: 24, H: 40, numLayers: 2, bidirectional: true, states: true }, 'float32', { rtol: 1e-5, atol: 1e-5 });
   });

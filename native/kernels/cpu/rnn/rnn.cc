@@ -62,15 +62,42 @@ void mm(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsA, int64_t csA, c
   gemm_run<T>(g);
 }
 
-// Rows are split over the pool when a step has enough of them to pay for it.
+// Rows [b0, b1) of elementwise work, split over the pool when there are enough of them to
+// pay for it (inline inside a pool job).
 template <typename F>
-void for_rows(int64_t rows, int64_t work_per_row, const F& fn) {
+void for_rows(int64_t b0, int64_t b1, int64_t work_per_row, const F& fn) {
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(work_per_row, 1));
-  if (rows <= grain) { fn(0, rows); return; }
-  parallel_for(rows, grain, [&](int64_t b, int64_t e) { fn(b, e); });
+  if (b1 - b0 <= grain) { fn(b0, b1); return; }
+  parallel_for(b1 - b0, grain, [&](int64_t b, int64_t e) { fn(b0 + b, b0 + e); });
+}
+
+// Runs one time step over rows [0, rows). With enough rows, the rows are split over the
+// threads once and each thread runs the whole step (its GEMMs serially) on its share: one
+// synchronisation per step instead of one per GEMM and per gate pass, which is what costs
+// most on a busy machine. With few rows (serving, batch 1) the step runs on this thread
+// and its GEMMs split their columns over the threads instead.
+constexpr int64_t kRowsPerThread = 8;
+template <typename F>
+void step_over_rows(int64_t rows, const F& fn) {
+  if (rows <= 0) return;
+  if (num_threads() > 1 && rows >= 2 * kRowsPerThread) {
+    parallel_for(rows, kRowsPerThread, [&](int64_t b, int64_t e) { fn(b, e); });
+  } else {
+    fn(0, rows);
+  }
 }
 
 inline bool valid(const int64_t* lengths, int64_t b, int64_t t) { return lengths == nullptr || t < lengths[b]; }
+
+// Rows [0, active) hold every row still running at step t: the rows after the last valid
+// one are skipped by the step's GEMMs and gate math (with lengths sorted longest first, as
+// pack_padded_sequence sorts them, that is every finished row).
+inline int64_t active_rows(const int64_t* lengths, int64_t B, int64_t t) {
+  if (lengths == nullptr) return B;
+  int64_t k = B;
+  while (k > 0 && t >= lengths[k - 1]) --k;
+  return k;
+}
 
 template <typename T>
 struct CellKernels {
@@ -150,46 +177,49 @@ void rnn_forward(const RnnForwardArgs<T>& a) {
       for (int64_t s = 0; s < Tn; ++s) {
         const int64_t t = d == 0 ? s : Tn - 1 - s;
         T* g_t = gates + t * B * GH;
-        if (gru) mm<T>(B, GH, P, hcur.get(), P, 1, nullptr, 0, 0, whh.get(), T(0), rec.get(), GH, c.has_bias ? w.b_hh : nullptr);
-        else mm<T>(B, GH, P, hcur.get(), P, 1, nullptr, 0, 0, whh.get(), T(1), g_t, GH);
-        for_rows(B, GH * 8, [&](int64_t b0, int64_t b1) {
-          for (int64_t b = b0; b < b1; ++b) {
-            T* g = g_t + b * GH;
-            T* hb = hbuf.get() + b * H;
-            const int64_t row = t * B + b;
-            if (!valid(a.lengths, b, t)) {
-              std::fill(g, g + GH, T(0));
-              if (lstm || gru) std::fill(cell + row * H, cell + row * H + H, T(0));
-              if (lstm) std::fill(tanh_c + row * H, tanh_c + row * H + H, T(0));
-              continue;
-            }
-            if (lstm) {
-              cells.lstm(H, g, ccur.get() + b * H, cell + row * H, tanh_c + row * H, hb);
-              std::memcpy(ccur.get() + b * H, cell + row * H, sizeof(T) * H);
-            } else if (gru) {
-              cells.gru(H, g, rec.get() + b * GH, hcur.get() + b * P, cell + row * H, hb);
-            } else {
-              cells.rnn(H, relu, g, hb);
-            }
-          }
-        });
-        // The projection (LSTM with projSize) of all rows at once, then the new state.
-        const T* hnew = hbuf.get();
-        int64_t hs = H;
-        if (whr) {
-          mm<T>(B, P, H, hbuf.get(), H, 1, nullptr, 0, 0, whr->get(), T(0), hproj.get(), P);
-          hnew = hproj.get();
-          hs = P;
-        }
         T* y_t = y_l + t * B * DP + d * P;
-        for (int64_t b = 0; b < B; ++b) {
-          if (valid(a.lengths, b, t)) {
+        const int64_t Ba = active_rows(a.lengths, B, t);
+        // One step for rows [b0, b1): the recurrent GEMM, the gate math, the projection,
+        // the new state. Rows are independent within a step.
+        auto rows = [&](int64_t b0, int64_t b1) {
+          const int64_t m = b1 - b0;
+          T* hc = hcur.get() + b0 * P;
+          if (gru) mm<T>(m, GH, P, hc, P, 1, nullptr, 0, 0, whh.get(), T(0), rec.get() + b0 * GH, GH, c.has_bias ? w.b_hh : nullptr);
+          else mm<T>(m, GH, P, hc, P, 1, nullptr, 0, 0, whh.get(), T(1), g_t + b0 * GH, GH);
+          // Rows past their length keep their state; what the workspace holds for them is
+          // never read (the backward skips them too).
+          for_rows(b0, b1, GH * 8, [&](int64_t r0, int64_t r1) {
+            for (int64_t b = r0; b < r1; ++b) {
+              if (!valid(a.lengths, b, t)) continue;
+              T* g = g_t + b * GH;
+              T* hb = hbuf.get() + b * H;
+              const int64_t row = t * B + b;
+              if (lstm) {
+                cells.lstm(H, g, ccur.get() + b * H, cell + row * H, tanh_c + row * H, hb);
+                std::memcpy(ccur.get() + b * H, cell + row * H, sizeof(T) * H);
+              } else if (gru) {
+                cells.gru(H, g, rec.get() + b * GH, hcur.get() + b * P, cell + row * H, hb);
+              } else {
+                cells.rnn(H, relu, g, hb);
+              }
+            }
+          });
+          const T* hnew = hbuf.get();
+          int64_t hs = H;
+          if (whr) {
+            mm<T>(m, P, H, hbuf.get() + b0 * H, H, 1, nullptr, 0, 0, whr->get(), T(0), hproj.get() + b0 * P, P);
+            hnew = hproj.get();
+            hs = P;
+          }
+          for (int64_t b = b0; b < b1; ++b) {
+            if (!valid(a.lengths, b, t)) continue;
             std::memcpy(hcur.get() + b * P, hnew + b * hs, sizeof(T) * P);
             std::memcpy(y_t + b * DP, hnew + b * hs, sizeof(T) * P);
-          } else {
-            std::fill(y_t + b * DP, y_t + b * DP + P, T(0));
           }
-        }
+        };
+        step_over_rows(Ba, rows);
+        for (int64_t b = 0; b < B; ++b)
+          if (!valid(a.lengths, b, t)) std::fill(y_t + b * DP, y_t + b * DP + P, T(0));
       }
       std::memcpy(a.hN + ld * B * P, hcur.get(), sizeof(T) * B * P);
       if (lstm) std::memcpy(a.cN + ld * B * H, ccur.get(), sizeof(T) * B * H);
@@ -254,71 +284,77 @@ void rnn_backward(const RnnBackwardArgs<T>& a) {
       for (int64_t s = Tn - 1; s >= 0; --s) {
         const int64_t t = d == 0 ? s : Tn - 1 - s;
         const int64_t tp = d == 0 ? t - 1 : t + 1;  // the step before t in processing order
-        // dht = dh + dY for valid rows (0 elsewhere); h_prev and c_prev of each row.
-        for (int64_t b = 0; b < B; ++b) {
-          T* o = dht.get() + b * P;
-          T* hp = Hprev.get() + (t * B + b) * P;
-          if (!valid(a.lengths, b, t)) {
-            std::fill(o, o + P, T(0));
-            std::fill(hp, hp + P, T(0));
-            continue;
-          }
-          const T* dy = dY.get() + (t * B + b) * DP + d * P;
-          const T* dhb = dh.get() + b * P;
-          for (int64_t j = 0; j < P; ++j) o[j] = dhb[j] + dy[j];
-          const bool first = tp < 0 || tp >= Tn || !valid(a.lengths, b, tp);
-          const T* src = first ? (h0 ? h0 + b * P : nullptr) : y_l + (tp * B + b) * DP + d * P;
-          if (src) std::memcpy(hp, src, sizeof(T) * P); else std::fill(hp, hp + P, T(0));
-        }
-        const T* dh_cell = dht.get();
-        if (proj) {
-          std::memcpy(dHt.get() + t * B * P, dht.get(), sizeof(T) * B * P);
-          mm<T>(B, H, P, dht.get(), P, 1, nullptr, 0, 0, whr->get(), T(0), dhpre.get(), H);
-          dh_cell = dhpre.get();
-        }
+        const int64_t Ba = active_rows(a.lengths, B, t);
         const int64_t hs = proj ? H : P;
         T* dgi_t = dGi.get() + t * B * GH;
         T* dgh_t = dgh_all + t * B * GH;
-        for_rows(B, GH * 2, [&](int64_t b0, int64_t b1) {
+        // One step back for rows [b0, b1) (rows are independent within a step).
+        auto rows = [&](int64_t b0, int64_t b1) {
+          const int64_t m = std::min(b1, Ba) - b0;  // rows the GEMMs need
+          // dht = dh + dY for valid rows (0 elsewhere); h_prev of each row.
           for (int64_t b = b0; b < b1; ++b) {
-            const int64_t row = t * B + b;
+            T* o = dht.get() + b * P;
+            T* hp = Hprev.get() + (t * B + b) * P;
             if (!valid(a.lengths, b, t)) {
-              std::fill(dgi_t + b * GH, dgi_t + b * GH + GH, T(0));
-              if (gru) std::fill(dgh_t + b * GH, dgh_t + b * GH + GH, T(0));
-              if (gru) std::fill(direct.get() + b * H, direct.get() + b * H + H, T(0));
-              if (proj) std::fill(Hpre.get() + row * H, Hpre.get() + row * H + H, T(0));
+              std::fill(o, o + P, T(0));
+              std::fill(hp, hp + P, T(0));
               continue;
             }
-            const T* g = gates + row * GH;
-            if (lstm) {
-              const bool first = tp < 0 || tp >= Tn || !valid(a.lengths, b, tp);
-              const T* cp = first ? (c0 ? c0 + b * H : zeros.get()) : cell + (tp * B + b) * H;
-              rnn_cell::lstm_backward<T>(H, g, cp, tanh_c + row * H, dh_cell + b * hs, dc.get() + b * H, dgi_t + b * GH);
-              if (proj) {
-                T* hpre = Hpre.get() + row * H;
-                for (int64_t j = 0; j < H; ++j) hpre[j] = g[3 * H + j] * tanh_c[row * H + j];
+            const T* dy = dY.get() + (t * B + b) * DP + d * P;
+            const T* dhb = dh.get() + b * P;
+            for (int64_t j = 0; j < P; ++j) o[j] = dhb[j] + dy[j];
+            const bool first = tp < 0 || tp >= Tn || !valid(a.lengths, b, tp);
+            const T* src = first ? (h0 ? h0 + b * P : nullptr) : y_l + (tp * B + b) * DP + d * P;
+            if (src) std::memcpy(hp, src, sizeof(T) * P); else std::fill(hp, hp + P, T(0));
+          }
+          const T* dh_cell = dht.get();
+          if (proj) {
+            std::memcpy(dHt.get() + (t * B + b0) * P, dht.get() + b0 * P, sizeof(T) * (b1 - b0) * P);
+            if (m > 0) mm<T>(m, H, P, dht.get() + b0 * P, P, 1, nullptr, 0, 0, whr->get(), T(0), dhpre.get() + b0 * H, H);
+            dh_cell = dhpre.get();
+          }
+          for_rows(b0, b1, GH * 2, [&](int64_t r0, int64_t r1) {
+            for (int64_t b = r0; b < r1; ++b) {
+              const int64_t row = t * B + b;
+              if (!valid(a.lengths, b, t)) {
+                std::fill(dgi_t + b * GH, dgi_t + b * GH + GH, T(0));
+                if (gru) std::fill(dgh_t + b * GH, dgh_t + b * GH + GH, T(0));
+                if (proj) std::fill(Hpre.get() + row * H, Hpre.get() + row * H + H, T(0));
+                continue;
               }
-            } else if (gru) {
-              rnn_cell::gru_backward<T>(H, g, cell + row * H, Hprev.get() + row * P, dh_cell + b * hs, dgi_t + b * GH,
-                                        dgh_t + b * GH, direct.get() + b * H);
+              const T* g = gates + row * GH;
+              if (lstm) {
+                const bool first = tp < 0 || tp >= Tn || !valid(a.lengths, b, tp);
+                const T* cp = first ? (c0 ? c0 + b * H : zeros.get()) : cell + (tp * B + b) * H;
+                rnn_cell::lstm_backward<T>(H, g, cp, tanh_c + row * H, dh_cell + b * hs, dc.get() + b * H, dgi_t + b * GH);
+                if (proj) {
+                  T* hpre = Hpre.get() + row * H;
+                  for (int64_t j = 0; j < H; ++j) hpre[j] = g[3 * H + j] * tanh_c[row * H + j];
+                }
+              } else if (gru) {
+                rnn_cell::gru_backward<T>(H, g, cell + row * H, Hprev.get() + row * P, dh_cell + b * hs, dgi_t + b * GH,
+                                          dgh_t + b * GH, direct.get() + b * H);
+              } else {
+                rnn_cell::rnn_backward<T>(H, relu, g, dh_cell + b * hs, dgi_t + b * GH);
+              }
+            }
+          });
+          // dh_prev = dG_h · W_hh (+ z dh for GRU); rows past their length carry dh.
+          if (m <= 0) return;
+          mm<T>(m, P, GH, dgh_t + b0 * GH, GH, 1, nullptr, 0, 0, whh.get(), T(0), dhp.get() + b0 * P, P);
+          for (int64_t b = b0; b < b0 + m; ++b) {
+            if (!valid(a.lengths, b, t)) continue;
+            T* o = dh.get() + b * P;
+            const T* src = dhp.get() + b * P;
+            if (gru) {
+              const T* dr = direct.get() + b * H;
+              for (int64_t j = 0; j < P; ++j) o[j] = src[j] + dr[j];
             } else {
-              rnn_cell::rnn_backward<T>(H, relu, g, dh_cell + b * hs, dgi_t + b * GH);
+              std::memcpy(o, src, sizeof(T) * P);
             }
           }
-        });
-        // dh_prev = dG_h · W_hh (+ z dh for GRU); rows past their length carry dh.
-        mm<T>(B, P, GH, dgh_t, GH, 1, nullptr, 0, 0, whh.get(), T(0), dhp.get(), P);
-        for (int64_t b = 0; b < B; ++b) {
-          if (!valid(a.lengths, b, t)) continue;
-          T* o = dh.get() + b * P;
-          const T* src = dhp.get() + b * P;
-          if (gru) {
-            const T* dr = direct.get() + b * H;
-            for (int64_t j = 0; j < P; ++j) o[j] = src[j] + dr[j];
-          } else {
-            std::memcpy(o, src, sizeof(T) * P);
-          }
-        }
+        };
+        step_over_rows(B, rows);
       }
       if (a.d_h0) std::memcpy(a.d_h0 + ld * B * P, dh.get(), sizeof(T) * B * P);
       if (lstm && a.d_c0) std::memcpy(a.d_c0 + ld * B * H, dc.get(), sizeof(T) * B * H);
