@@ -57,7 +57,7 @@ export interface NativeAddon {
   ioRead(fd: number, filePos: number, h: NativeHandle, byteOffset: number, fileBytes: number, convert: number): number;
   ioWrite(fd: number, filePos: number, h: NativeHandle, byteOffset: number, nbytes: number): void;
   ioConvert(convert: number, src: Uint8Array, h: NativeHandle, byteOffset: number): void;
-  // rnn family (native/addon/rnn_entries.cc): the fused recurrent layers; cfg = [mode, layers, dirs, T, B, I, H, P, hasBias].
+  // rnn family (native/addon/rnn_entries.cc): the fused recurrent layers; cfg = [mode, layers, dirs, T, B, I, H, P, hasBias, save].
   rnnWorkspaceSize(cfg: Float64Array): number;
   rnnForward(dtype: number, cfg: Float64Array, handles: (NativeHandle | null)[], offsets: Float64Array, lengths: Float64Array | null): void;
   rnnBackward(dtype: number, cfg: Float64Array, handles: (NativeHandle | null)[], offsets: Float64Array, lengths: Float64Array | null): void;

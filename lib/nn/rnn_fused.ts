@@ -119,7 +119,10 @@ export function rnnFused(input: Tensor, h0: Tensor | null, c0: Tensor | null, we
     return finish(out, hN, cN, spec);
   }
 
-  const cfg = new Float64Array([MODE_CODE[spec.mode], L, D, T, B, I, H, P, spec.bias ? 1 : 0]);
+  // Under autograd the forward keeps what the backward needs; otherwise only one step of it.
+  const inputs: (Tensor | null)[] = [input, h0, c0, ...weights];
+  const grad = needsGradAny(inputs);
+  const cfg = new Float64Array([MODE_CODE[spec.mode], L, D, T, B, I, H, P, spec.bias ? 1 : 0, grad ? 1 : 0]);
   const temps: Tensor[] = [];
   const xt = spec.batchFirst ? copyToContiguous(op, transpose(input, 0, 1)) : contiguousCopy(op, input);
   if (xt !== input) temps.push(xt);
@@ -153,8 +156,7 @@ export function rnnFused(input: Tensor, h0: Tensor | null, c0: Tensor | null, we
     rethrowNative(op, e);
   }
 
-  const inputs: (Tensor | null)[] = [input, h0, c0, ...weights];
-  if (!needsGradAny(inputs)) {
+  if (!grad) {
     for (const t of [ws, mask, ...temps]) t?.dispose();
     return finish(out, hN, cN, spec);
   }

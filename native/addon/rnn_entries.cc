@@ -2,7 +2,7 @@
 //   rnnWorkspaceSize(cfg) -> elements of the workspace the forward fills
 //   rnnForward(dtype, cfg, handles, offsets, lengths)
 //   rnnBackward(dtype, cfg, handles, offsets, lengths)
-// cfg = Float64Array [mode, layers, dirs, T, B, I, H, P, hasBias]; lengths: a
+// cfg = Float64Array [mode, layers, dirs, T, B, I, H, P, hasBias, save]; lengths: a
 // Float64Array of B lengths or null. handles is a JS array of storages (null where an
 // operand is absent), offsets a Float64Array of their element offsets, in the order
 //   forward:  x, h0, c0, mask, out, hN, cN, ws, then per layer and direction
@@ -24,9 +24,9 @@ RnnConfig read_config(napi_env env, napi_value v) {
   void* data;
   size_t bytes;
   arg_typed(env, v, &data, &bytes);
-  if (bytes != 9 * sizeof(double)) throw NativeError("ERR_TF_INTERNAL", "rnn: config has the wrong length");
+  if (bytes != 10 * sizeof(double)) throw NativeError("ERR_TF_INTERNAL", "rnn: config has the wrong length");
   const double* m = static_cast<const double*>(data);
-  for (int i = 0; i < 9; ++i)
+  for (int i = 0; i < 10; ++i)
     if (!(m[i] >= 0 && m[i] <= 1e9)) throw NativeError("ERR_TF_SHAPE", "rnn: impossible size in config");
   RnnConfig c;
   const int mode = static_cast<int>(m[0]);
@@ -40,6 +40,7 @@ RnnConfig read_config(napi_env env, napi_value v) {
   c.H = static_cast<int64_t>(m[6]);
   c.P = static_cast<int64_t>(m[7]);
   c.has_bias = m[8] != 0;
+  c.save = m[9] != 0;
   if (c.layers < 1 || (c.dirs != 1 && c.dirs != 2) || c.H < 1 || c.P < 1 || c.I < 1)
     throw NativeError("ERR_TF_SHAPE", "rnn: layers, hidden size, input size must be >= 1 and dirs 1 or 2");
   if (c.P != c.H && (c.mode != RnnMode::Lstm || c.P > c.H))
@@ -177,6 +178,7 @@ napi_value backward_entry(napi_env env, napi_callback_info info) {
   const std::vector<int64_t> lengths = read_lengths(env, argv[4], c);
   const size_t nw = 5 * static_cast<size_t>(c.layers * c.dirs);
   if (ops.size() != 11 + 2 * nw) throw NativeError("ERR_TF_INTERNAL", "rnnBackward: wrong number of operands");
+  if (!c.save) throw NativeError("ERR_TF_INTERNAL", "rnnBackward: the workspace of an inference forward cannot feed a backward");
   auto run = [&](auto zero) {
     using T = decltype(zero);
     const int64_t TB = c.T * c.B, LD = c.layers * c.dirs, G = c.gates(), GH = G * c.H;

@@ -68,6 +68,11 @@ function compare(c: Config, dtype: tf.DType, tol: { rtol: number; atol: number }
   const outTm = c.batchFirst ? tf.transpose(out, 0, 1) : out;
   const ref = refRnn({ mode: c.mode, numLayers: L, bidirectional: D === 2, hiddenSize: H, projSize: c.projSize ?? 0 }, xRef, h0, c0, layer.flatWeights(), c.lengths ?? null);
   expectClose(outTm.dataSync(), ref.output.dataSync(), { ...tol, what: 'output' });
+  // Without autograd the forward keeps one step of state instead of all: same results.
+  const [outNg, hNg, cNg] = tf.noGrad(() => callLayer(layer, x, h0, c0, c.lengths));
+  expectClose(outNg.dataSync(), out.dataSync(), { rtol: 0, atol: 0, what: 'output without autograd' });
+  expectClose(hNg.dataSync(), hN.dataSync(), { rtol: 0, atol: 0, what: 'hN without autograd' });
+  if (cN) expectClose(cNg!.dataSync(), cN.dataSync(), { rtol: 0, atol: 0, what: 'cN without autograd' });
   expectClose(hN.dataSync(), ref.hN.dataSync(), { ...tol, what: 'hN' });
   if (cN) expectClose(cN.dataSync(), ref.cN!.dataSync(), { ...tol, what: 'cN' });
   // A loss that weighs every output element differently.

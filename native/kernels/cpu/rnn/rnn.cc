@@ -126,11 +126,11 @@ CellKernels<float> pick_cells<float>() {
 
 RnnWorkspaceLayout rnn_workspace_layout(const RnnConfig& c) {
   RnnWorkspaceLayout L;
-  const int64_t tb = c.T * c.B, G = c.gates();
+  const int64_t tb = c.T * c.B, G = c.gates(), kept = c.save ? tb : c.B;
   L.gates = 0;
   L.cell = tb * G * c.H;
-  L.tanh_c = L.cell + (c.mode == RnnMode::Lstm || c.mode == RnnMode::Gru ? tb * c.H : 0);
-  L.per_dir = L.tanh_c + (c.mode == RnnMode::Lstm ? tb * c.H : 0);
+  L.tanh_c = L.cell + (c.mode == RnnMode::Lstm || c.mode == RnnMode::Gru ? kept * c.H : 0);
+  L.per_dir = L.tanh_c + (c.mode == RnnMode::Lstm ? kept * c.H : 0);
   const int64_t layer_out = tb * c.dirs * c.P;
   L.outputs = L.per_dir * c.layers * c.dirs;
   L.inputs = L.outputs + layer_out * c.layers;
@@ -193,8 +193,11 @@ void rnn_forward(const RnnForwardArgs<T>& a) {
               if (!valid(a.lengths, b, t)) continue;
               T* g = g_t + b * GH;
               T* hb = hbuf.get() + b * H;
-              const int64_t row = t * B + b;
-              if (lstm) {
+              const int64_t row = c.save ? t * B + b : b;
+              if (lstm && !c.save) {
+                // The state is updated in place (each element is read before it is written).
+                cells.lstm(H, g, ccur.get() + b * H, ccur.get() + b * H, tanh_c + row * H, hb);
+              } else if (lstm) {
                 cells.lstm(H, g, ccur.get() + b * H, cell + row * H, tanh_c + row * H, hb);
                 std::memcpy(ccur.get() + b * H, cell + row * H, sizeof(T) * H);
               } else if (gru) {

@@ -23,6 +23,9 @@ struct RnnConfig {
   RnnMode mode = RnnMode::Lstm;
   int64_t layers = 1, dirs = 1, T = 0, B = 0, I = 0, H = 0, P = 0;
   bool has_bias = true;
+  // False for inference: the cell states of past steps are not kept (the workspace then
+  // holds one step of them), and the workspace cannot feed a backward.
+  bool save = true;
   int gates() const { return mode == RnnMode::Lstm ? 4 : mode == RnnMode::Gru ? 3 : 1; }
   bool proj() const { return mode == RnnMode::Lstm && P != H; }
   int64_t input_size(int64_t l) const { return l == 0 ? I : dirs * P; }
@@ -53,8 +56,8 @@ struct RnnWeightGrads {
 struct RnnWorkspaceLayout {
   int64_t per_dir = 0;   // elements saved per (layer, direction)
   int64_t gates = 0;     // activated gates [T, B, G*H]
-  int64_t cell = 0;      // LSTM: c [T, B, H];  GRU: W_hn h + b_hn [T, B, H]
-  int64_t tanh_c = 0;    // LSTM: tanh(c) [T, B, H]
+  int64_t cell = 0;      // LSTM: c [T, B, H];  GRU: W_hn h + b_hn [T, B, H]  ([B, H] unless save)
+  int64_t tanh_c = 0;    // LSTM: tanh(c) [T, B, H]  ([B, H] unless save)
   int64_t outputs = 0;   // per layer: its output before dropout [T, B, D*P]
   int64_t inputs = 0;    // per layer l >= 1: its input (the output after dropout)
   int64_t total = 0;
