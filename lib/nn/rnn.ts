@@ -42,7 +42,11 @@ export interface LSTMOptions extends RNNBaseOptions {
 
 /** Options of forward: lengths of a padded batch (as pack_padded_sequence takes). */
 export interface RNNForwardOptions {
-  /** Valid steps of each batch row; steps past them neither update the state nor produce output (0 there). */
+  /**
+   * Valid steps of each batch row (any order); steps past them neither update the state nor
+   * produce output (0 there), and hN / cN are the states at each row's last valid step. The
+   * output keeps all T steps, as pad_packed_sequence(..., total_length=T) gives them.
+   */
   lengths?: number[] | Int32Array | Float64Array | Tensor | null;
 }
 
