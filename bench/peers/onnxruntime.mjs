@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { suites } from '../workloads.mjs';
 import { parseArgs } from '../timing.mjs';
 import { buildModel } from './onnx-model.mjs';
+import { onnxRnnModel } from './onnx-rnn.mjs';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
@@ -49,43 +50,11 @@ async function timeAsync(fn, { minMs = 60, repeats = 7 } = {}) {
   return samples[samples.length >> 1];
 }
 
-// An ONNX LSTM or GRU with the weights of a PyTorch-layout layer (random here), its gates
-// reordered: PyTorch LSTM i,f,g,o -> ONNX i,o,f,c; GRU r,z,n -> ONNX z,r,h (with
-// linear_before_reset = 1, PyTorch's GRU formula).
-function rnnModel(w) {
-  const G = w.cell === 'lstm' ? 4 : 3;
-  const H = w.H;
-  let seed = 1;
-  const rnd = (n) => Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) / 8);
-  const order = w.cell === 'lstm' ? [0, 3, 1, 2] : [1, 0, 2];
-  const reorder = (a, rowLen) => {
-    const out = new Float32Array(a.length);
-    order.forEach((src, dst) => out.set(a.subarray(src * H * rowLen, (src + 1) * H * rowLen), dst * H * rowLen));
-    return out;
-  };
-  const W = reorder(rnd(G * H * w.I), w.I), R = reorder(rnd(G * H * H), H);
-  const Bv = new Float32Array(2 * G * H);
-  Bv.set(reorder(rnd(G * H), 1), 0);
-  Bv.set(reorder(rnd(G * H), 1), G * H);
-  const op = w.cell === 'lstm' ? 'LSTM' : 'GRU';
-  const attrs = { hidden_size: H, ...(w.cell === 'gru' ? { linear_before_reset: 1 } : {}) };
-  return buildModel({
-    nodes: [{ op, inputs: ['x0', 'W', 'R', 'B'], outputs: w.cell === 'lstm' ? ['y', 'yh', 'yc'] : ['y', 'yh'], attrs }],
-    inputs: [{ name: 'x0', shape: [w.T, w.B, w.I] }],
-    outputs: [{ name: 'y', shape: null }],
-    initializers: [
-      { name: 'W', shape: [1, G * H, w.I], values: W },
-      { name: 'R', shape: [1, G * H, H], values: R },
-      { name: 'B', shape: [1, 2 * G * H], values: Bv },
-    ],
-  });
-}
-
 const results = {};
 for (const w of suites[args.suite ?? 'ops']) {
   if (w.op === 'rnnForward') {
     try {
-      const session = await ort.InferenceSession.create(rnnModel(w), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      const session = await ort.InferenceSession.create(onnxRnnModel(w), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
       const n = w.T * w.B * w.I;
       const x = new Float32Array(n);
       for (let j = 0; j < n; j++) x[j] = Math.sin(j * 0.37);
