@@ -34,18 +34,31 @@ class Scratch {
   T* p_;
 };
 
-// B prepacked for gemm: element (p, j) at B[p * rs + j * cs], k x n.
+// A recurrent weight as the B operand of the step GEMMs: element (p, j) at
+// B[p * rs + j * cs], k x n, prepacked once per call when the steps have enough rows to
+// amortise the packing; with a few rows (serving, batch 1) the GEMV reads it in place,
+// which costs less than packing it.
 template <typename T>
-class Packed {
+class StepWeight {
  public:
-  Packed(int64_t k, int64_t n, const T* B, int64_t rs, int64_t cs) : buf_(static_cast<int64_t>(packed_b_elements<T>(k, n))) {
-    if (k > 0 && n > 0) pack_b_full<T>(k, n, B, rs, cs, buf_.get());
+  StepWeight(int64_t k, int64_t n, const T* B, int64_t rs, int64_t cs, bool pack)
+      : B_(B), rs_(rs), cs_(cs), buf_(pack ? static_cast<int64_t>(packed_b_elements<T>(k, n)) : 1), packed_(pack) {
+    if (pack && k > 0 && n > 0) pack_b_full<T>(k, n, B, rs, cs, buf_.get());
   }
-  const T* get() const { return buf_.get(); }
+  const T* B() const { return packed_ ? nullptr : B_; }
+  int64_t rs() const { return rs_; }
+  int64_t cs() const { return cs_; }
+  const T* Bp() const { return packed_ ? buf_.get() : nullptr; }
 
  private:
+  const T* B_;
+  int64_t rs_, cs_;
   Scratch<T> buf_;
+  bool packed_;
 };
+
+// Rows per step from which the recurrent weights are packed.
+constexpr int64_t kPackRows = 4;
 
 // C [m, n] (row stride rsC) = A [m, k] (strides rsA, csA) · B + beta C (+ bias row).
 template <typename T>
@@ -165,9 +178,10 @@ void rnn_forward(const RnnForwardArgs<T>& a) {
         bias_x = bias.get();
       }
       mm<T>(TB, GH, In, x_l, In, 1, w.w_ih, 1, In, nullptr, T(0), gates, GH, bias_x);
-      Packed<T> whh(P, GH, w.w_hh, 1, P);
-      std::unique_ptr<Packed<T>> whr;
-      if (c.proj()) whr.reset(new Packed<T>(H, P, w.w_hr, 1, H));
+      const bool pack = B >= kPackRows;
+      StepWeight<T> whh(P, GH, w.w_hh, 1, P, pack);
+      std::unique_ptr<StepWeight<T>> whr;
+      if (c.proj()) whr.reset(new StepWeight<T>(H, P, w.w_hr, 1, H, pack));
       if (a.h0) std::memcpy(hcur.get(), a.h0 + ld * B * P, sizeof(T) * B * P);
       else std::fill(hcur.get(), hcur.get() + B * P, T(0));
       if (lstm) {
@@ -184,8 +198,8 @@ void rnn_forward(const RnnForwardArgs<T>& a) {
         auto rows = [&](int64_t b0, int64_t b1) {
           const int64_t m = b1 - b0;
           T* hc = hcur.get() + b0 * P;
-          if (gru) mm<T>(m, GH, P, hc, P, 1, nullptr, 0, 0, whh.get(), T(0), rec.get() + b0 * GH, GH, c.has_bias ? w.b_hh : nullptr);
-          else mm<T>(m, GH, P, hc, P, 1, nullptr, 0, 0, whh.get(), T(1), g_t + b0 * GH, GH);
+          if (gru) mm<T>(m, GH, P, hc, P, 1, whh.B(), whh.rs(), whh.cs(), whh.Bp(), T(0), rec.get() + b0 * GH, GH, c.has_bias ? w.b_hh : nullptr);
+          else mm<T>(m, GH, P, hc, P, 1, whh.B(), whh.rs(), whh.cs(), whh.Bp(), T(1), g_t + b0 * GH, GH);
           // Rows past their length keep their state; what the workspace holds for them is
           // never read (the backward skips them too).
           for_rows(b0, b1, GH * 8, [&](int64_t r0, int64_t r1) {
@@ -210,7 +224,7 @@ void rnn_forward(const RnnForwardArgs<T>& a) {
           const T* hnew = hbuf.get();
           int64_t hs = H;
           if (whr) {
-            mm<T>(m, P, H, hbuf.get() + b0 * H, H, 1, nullptr, 0, 0, whr->get(), T(0), hproj.get() + b0 * P, P);
+            mm<T>(m, P, H, hbuf.get() + b0 * H, H, 1, whr->B(), whr->rs(), whr->cs(), whr->Bp(), T(0), hproj.get() + b0 * P, P);
             hnew = hproj.get();
             hs = P;
           }
@@ -273,9 +287,10 @@ void rnn_backward(const RnnBackwardArgs<T>& a) {
       const T* cell = ws + lay.cell;
       const T* tanh_c = ws + lay.tanh_c;
       T* dgh_all = gru ? dGh.get() : dGi.get();
-      Packed<T> whh(GH, P, w.w_hh, P, 1);
-      std::unique_ptr<Packed<T>> whr;
-      if (proj) whr.reset(new Packed<T>(P, H, w.w_hr, H, 1));
+      const bool pack = B >= kPackRows;
+      StepWeight<T> whh(GH, P, w.w_hh, P, 1, pack);
+      std::unique_ptr<StepWeight<T>> whr;
+      if (proj) whr.reset(new StepWeight<T>(P, H, w.w_hr, H, 1, pack));
       if (a.d_hN) std::memcpy(dh.get(), a.d_hN + ld * B * P, sizeof(T) * B * P);
       else std::fill(dh.get(), dh.get() + B * P, T(0));
       if (lstm) {
@@ -313,7 +328,7 @@ void rnn_backward(const RnnBackwardArgs<T>& a) {
           const T* dh_cell = dht.get();
           if (proj) {
             std::memcpy(dHt.get() + (t * B + b0) * P, dht.get() + b0 * P, sizeof(T) * (b1 - b0) * P);
-            if (m > 0) mm<T>(m, H, P, dht.get() + b0 * P, P, 1, nullptr, 0, 0, whr->get(), T(0), dhpre.get() + b0 * H, H);
+            if (m > 0) mm<T>(m, H, P, dht.get() + b0 * P, P, 1, whr->B(), whr->rs(), whr->cs(), whr->Bp(), T(0), dhpre.get() + b0 * H, H);
             dh_cell = dhpre.get();
           }
           for_rows(b0, b1, GH * 2, [&](int64_t r0, int64_t r1) {
@@ -344,7 +359,7 @@ void rnn_backward(const RnnBackwardArgs<T>& a) {
           });
           // dh_prev = dG_h · W_hh (+ z dh for GRU); rows past their length carry dh.
           if (m <= 0) return;
-          mm<T>(m, P, GH, dgh_t + b0 * GH, GH, 1, nullptr, 0, 0, whh.get(), T(0), dhp.get() + b0 * P, P);
+          mm<T>(m, P, GH, dgh_t + b0 * GH, GH, 1, whh.B(), whh.rs(), whh.cs(), whh.Bp(), T(0), dhp.get() + b0 * P, P);
           for (int64_t b = b0; b < b0 + m; ++b) {
             if (!valid(a.lengths, b, t)) continue;
             T* o = dh.get() + b * P;
