@@ -91,8 +91,10 @@ beforeAll(() => {
     run(npmCli!, ['run', 'build:ts'], { cwd: stage, env });
     run(npmCli!, ['pack', '--ignore-scripts', '--pack-destination', out], { cwd: stage, env });
   } else {
-    // The real thing: prepack builds the TypeScript and the prebuild.
-    run(npmCli!, ['pack', '--pack-destination', out], { cwd: stage, env, timeout: 170_000 });
+    // The real thing: prepack builds the TypeScript and the prebuild (a full native
+    // compile: several minutes on 2 busy cores, so make runs one job per core).
+    const jobs = { ...env, JOBS: String(Math.max(1, os.cpus().length)) };
+    run(npmCli!, ['pack', '--pack-destination', out], { cwd: stage, env: jobs, timeout: 540_000 });
     const built = path.join(stage, 'prebuilds', PLATFORM_DIR, 'tensorforge.node');
     if (fs.existsSync(built)) {
       fs.mkdirSync(path.dirname(cached), { recursive: true });
@@ -104,7 +106,7 @@ beforeAll(() => {
   expect(tgz.length).toBe(1);
   tarball = path.join(out, tgz[0]);
   tarFiles = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-}, 180_000);
+}, 600_000);
 
 afterAll(() => {
   for (const d of tmp) fs.rmSync(d, { recursive: true, force: true });
