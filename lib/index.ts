@@ -70,3 +70,5 @@ export * as metrics from './train/metrics';
 export * as callbacks from './train/callbacks';
 export { setInferencePool, closeInferencePool } from './serve/predict_async';
 export { InferencePool, InferenceError, type InferencePoolOptions } from './serve/worker_pool';
+export { createServer, type ModelServer, type ServerOptions, type ModelSource } from './serve/create';
+export { ServeError, BadRequestError, ModelNotFoundError, InputValidationError, OverloadedError, RequestTimeoutError } from './serve/errors';
