@@ -8,6 +8,9 @@
  * Messages out: { id, ok: true, value } | { id, ok: false, error: { name, message } }
  * Tensors cross as typed arrays whose buffers are transferred.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import '../index'; // every op and layer, as the main thread has them
 import { noGrad } from '../autograd/graph';
@@ -26,6 +29,23 @@ export interface WorkerSetup {
   threads?: number;
   /** Modules to require() first, e.g. files that register custom layers. */
   preload?: string[];
+  /** Scheduling priority (nice value, 0 to 19) of this thread, on Linux. */
+  priority?: number;
+}
+
+/**
+ * Lowers this thread's priority: on Linux setpriority() on a thread id applies to that
+ * thread alone, so the main thread (HTTP, batching) keeps its own. Native pool threads
+ * made later by this thread inherit it.
+ */
+function lowerPriority(nice: number): void {
+  if (process.platform !== 'linux' || nice === 0) return;
+  try {
+    const tid = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, nice);
+  } catch {
+    // Not permitted or no /proc: the worker runs at the process's priority.
+  }
 }
 
 /** What a load answers: the model's output signature, from a forward pass on zeros. */
@@ -101,6 +121,7 @@ function handle(msg: Request): { value: unknown; transfer: ArrayBuffer[] } {
 function main(): void {
   const port = parentPort!;
   const setup = (workerData ?? {}) as WorkerSetup;
+  if (setup.priority !== undefined) lowerPriority(setup.priority);
   if (setup.threads !== undefined) setNumThreads(setup.threads);
   for (const p of setup.preload ?? []) require(p);
   port.on('message', (msg: Request) => {

@@ -27,6 +27,11 @@ export interface InferencePoolOptions {
   threads?: number | null;
   /** Files each worker require()s before loading models (register custom layers there). */
   preload?: string[];
+  /**
+   * Nice value (0 to 19) of the worker threads on Linux (default 0): above 0, the main
+   * thread's event loop wins the CPU over a forward pass when cores are short.
+   */
+  priority?: number;
 }
 
 /** Where a model comes from: a saveModel() folder, or a module tree and its weights. */
@@ -78,9 +83,11 @@ export class InferencePool {
     if (!Number.isInteger(size) || size < 1 || size > 256) throw new ArgumentError(op, `workers must be an integer from 1 to 256, got ${size}`);
     const threads = opts.threads === undefined ? Math.max(1, os.availableParallelism() - size) : opts.threads;
     if (threads !== null && (!Number.isInteger(threads) || threads < 1 || threads > 1024)) throw new ArgumentError(op, `threads must be an integer from 1 to 1024 or null, got ${threads}`);
+    const priority = opts.priority ?? 0;
+    if (!Number.isInteger(priority) || priority < 0 || priority > 19) throw new ArgumentError(op, `priority must be an integer from 0 to 19, got ${priority}`);
     this.size = size;
     this.threads = threads;
-    const setup: WorkerSetup & { tensorforgeInference: true } = { tensorforgeInference: true, preload: opts.preload ?? [] };
+    const setup: WorkerSetup & { tensorforgeInference: true } = { tensorforgeInference: true, preload: opts.preload ?? [], priority };
     if (threads !== null) setup.threads = threads;
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(setup));
   }
