@@ -157,6 +157,12 @@ export function createServer(models: string[] | Record<string, ModelSource>, opt
     const t0 = (req as { startedAt?: number }).startedAt;
     if (t0 !== undefined) metrics.latency.labels(label, endpoint).observe((performance.now() - t0) / 1000);
   });
+  // While stopping, every answer closes its connection, so that kept-alive connections
+  // of requests that were in flight do not hold close() until their keep-alive timeout.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing !== null) reply.header('connection', 'close');
+    return payload;
+  });
   app.setErrorHandler((err: FastifyError | ServeError | Error, _req, reply) => {
     let status = 500;
     let message = err.message;
