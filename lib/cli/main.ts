@@ -1,7 +1,7 @@
 /**
  * The tensorforge command line (package.json "bin"):
  *   tensorforge serve <modelDir | name=modelDir>... [--host 127.0.0.1] [--port 8501]
- *     [--max-batch 64] [--batch-delay-ms 2] [--workers 1] [--threads N] [--queue-size 256]
+ *     [--max-batch 64] [--batch-delay-ms 0] [--workers 1] [--threads N] [--queue-size 256]
  *     [--timeout-ms 30000] [--body-limit 16777216] [--preload file.js...]
  * SIGTERM and SIGINT stop accepting, answer what is in flight, and exit 0.
  */
@@ -85,7 +85,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', int('--port', 0), 8501)
     .option('--max-batch <n>', 'most rows per batch', int('--max-batch', 1), 64)
-    .option('--batch-delay-ms <ms>', 'batching window: how long a request waits for others', nonNegative, 2)
+    .option('--batch-delay-ms <ms>', 'batching window: how long a request waits for others while a worker is idle (0: batch what arrives while workers are busy)', nonNegative, 0)
     .option('--workers <n>', 'inference worker threads', int('--workers', 1), 1)
     .option('--threads <n>', 'native threads, process-wide (default: cores - workers, at least 1)', int('--threads', 1))
     .option('--queue-size <n>', 'requests waiting per model before answering 503', int('--queue-size', 1), 256)

@@ -42,6 +42,7 @@ export class ModelBatcher {
   private readonly queue: Pending[] = [];
   private queuedRows = 0;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private inFlight = 0;
   private drainWaiters: Array<() => void> = [];
 
@@ -71,7 +72,14 @@ export class ModelBatcher {
       this.queuedRows += p.rows;
       this.inFlight++;
       this.metrics.queueDepth.labels(this.name).set(this.queue.length);
-      this.pump();
+      // Requests that arrive in the same turn of the event loop go out together even
+      // with no batching window: the batch is sent after the turn's I/O is read.
+      if (this.immediate === null) {
+        this.immediate = setImmediate(() => {
+          this.immediate = null;
+          this.pump();
+        });
+      }
     });
   }
 

@@ -27,7 +27,11 @@ export type ModelSource = string | Module | { path?: string; module?: Module; in
 export interface ServerOptions {
   /** Most rows per batch (default 64). */
   maxBatch?: number;
-  /** Batching window in ms: how long a request waits for others while a worker is idle (default 2). */
+  /**
+   * Batching window in ms: how long a request waits for others while a worker is idle.
+   * Default 0: a batch is what arrived while the workers were busy, plus the requests
+   * read in the same turn of the event loop (no added latency when the server is quiet).
+   */
   batchDelayMs?: number;
   /** Inference worker threads (default 1). */
   workers?: number;
@@ -117,7 +121,7 @@ export function createServer(models: string[] | Record<string, ModelSource>, opt
   }
   const batchOpts = {
     maxBatch: intOption(op, 'maxBatch', options.maxBatch, 64, 1),
-    batchDelayMs: options.batchDelayMs ?? 2,
+    batchDelayMs: options.batchDelayMs ?? 0,
     queueSize: intOption(op, 'queueSize', options.queueSize, 256, 1),
     timeoutMs: intOption(op, 'timeoutMs', options.timeoutMs, 30_000, 1),
   };
