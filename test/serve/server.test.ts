@@ -226,6 +226,41 @@ describe('dynamic batching and metrics', () => {
   });
 });
 
+describe('soak (short; bench/serve_soak.mjs sends 50,000)', () => {
+  it('3,000 requests, valid and invalid, keep the resident memory bounded', async () => {
+    const gc = (await import('node:vm')).runInNewContext('gc') as () => void;
+    const rows = randomRows(8, 5, 3);
+    const want = rows.map((x) => mlpReference(ref, x));
+    let sent = 0;
+    const codes = new Map<number, number>();
+    const burst = async (n: number): Promise<void> => {
+      const worker = async (): Promise<void> => {
+        while (sent < n) {
+          const i = sent++;
+          const r = i % 10 === 9
+            ? await post(`${url}/v1/models/mlp:predict`, { instances: [[1, 2]] })
+            : await post(`${url}/v1/models/mlp:predict`, { instances: rows.slice(0, 1 + (i % 8)) });
+          codes.set(r.status, (codes.get(r.status) ?? 0) + 1);
+          if (r.status === 200 && i % 97 === 0) expectRowsClose(r.json.predictions, want.slice(0, 1 + (i % 8)));
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, worker));
+    };
+    await burst(500);
+    gc();
+    const rss0 = process.memoryUsage().rss;
+    const t0 = Date.now();
+    await burst(3000);
+    gc();
+    const rss1 = process.memoryUsage().rss;
+    console.log(`soak: 2,500 requests in ${Date.now() - t0} ms after 500 of warm-up; codes ${[...codes].map(([k, v]) => `${k}: ${v}`).join(', ')}; ` +
+      `RSS ${(rss0 / 2 ** 20).toFixed(1)} MB -> ${(rss1 / 2 ** 20).toFixed(1)} MB`);
+    expect(codes.get(200)).toBe(2700);
+    expect(codes.get(422)).toBe(300);
+    expect(rss1 - rss0).toBeLessThan(48 * 2 ** 20);
+  });
+});
+
 describe('createServer arguments', () => {
   it('rejects bad options and models it cannot serve, naming the problem', () => {
     expect(() => tf.createServer([], {})).toThrow(/at least one model/);
