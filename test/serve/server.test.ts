@@ -246,18 +246,22 @@ describe('soak (short; bench/serve_soak.mjs sends 50,000)', () => {
       };
       await Promise.all(Array.from({ length: 16 }, worker));
     };
-    await burst(500);
+    await burst(1000);
     gc();
-    const rss0 = process.memoryUsage().rss;
+    const { rss: rss0, heapUsed: heap0 } = process.memoryUsage();
     const t0 = Date.now();
     await burst(3000);
     gc();
-    const rss1 = process.memoryUsage().rss;
-    console.log(`soak: 2,500 requests in ${Date.now() - t0} ms after 500 of warm-up; codes ${[...codes].map(([k, v]) => `${k}: ${v}`).join(', ')}; ` +
-      `RSS ${(rss0 / 2 ** 20).toFixed(1)} MB -> ${(rss1 / 2 ** 20).toFixed(1)} MB`);
+    const { rss: rss1, heapUsed: heap1 } = process.memoryUsage();
+    const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
+    console.log(`soak: 2,000 requests in ${Date.now() - t0} ms after 1,000 of warm-up; codes ${[...codes].map(([k, v]) => `${k}: ${v}`).join(', ')}; ` +
+      `RSS ${mb(rss0)} MB -> ${mb(rss1)} MB, JS heap ${mb(heap0)} MB -> ${mb(heap1)} MB`);
     expect(codes.get(200)).toBe(2700);
     expect(codes.get(422)).toBe(300);
-    expect(rss1 - rss0).toBeLessThan(48 * 2 ** 20);
+    // RSS moves by tens of MB with the allocator's arenas (client and server share this
+    // process); the JS heap after a full GC shows a leak more directly.
+    expect(rss1 - rss0).toBeLessThan(64 * 2 ** 20);
+    expect(heap1 - heap0).toBeLessThan(8 * 2 ** 20);
   });
 });
 
