@@ -19,7 +19,10 @@ export interface ServeLib extends CompiledLib {
   models: string;
 }
 
-/** A layer that waits `ms` (Atomics.wait: the thread sleeps) and returns x * 2. */
+/**
+ * Test layers: Sleep waits `ms` (Atomics.wait: the thread sleeps) and returns x * 2;
+ * TwoInTwoOut has two inputs and two outputs.
+ */
 const SLEEP_LAYER = `
 const tf = require(__dirname + '/index.js');
 class Sleep extends tf.nn.Module {
@@ -27,8 +30,14 @@ class Sleep extends tf.nn.Module {
   forward(x) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, this.ms); return x.mul(2); }
   getConfig() { return [this.ms]; }
 }
+// Two inputs and two outputs: [a * 2 + sum(b), b - 1].
+class TwoInTwoOut extends tf.nn.Module {
+  forward(a, b) { return [a.mul(2).add(b.sum(1, { keepdim: true })), b.sub(1)]; }
+  getConfig() { return []; }
+}
 if (tf.io.registeredModule('Sleep') === undefined) tf.io.registerModule('Sleep', Sleep);
-module.exports = { Sleep };
+if (tf.io.registeredModule('TwoInTwoOut') === undefined) tf.io.registerModule('TwoInTwoOut', TwoInTwoOut);
+module.exports = { Sleep, TwoInTwoOut };
 `;
 
 export function loadServeLib(): ServeLib {

@@ -109,6 +109,51 @@ describe('KServe v2', () => {
   });
 });
 
+describe('a model with two inputs and two outputs', () => {
+  // TwoInTwoOut: out_0 = a * 2 + sum(b), out_1 = b - 1; a [-1, 2], b [-1, 3].
+  const a = [[1, 2], [3, 4]];
+  const b = [[1, 1, 1], [0, 2, 5]];
+  const out0 = [[5, 7], [13, 15]];
+  const out1 = [[0, 0, 0], [-1, 1, 4]];
+  let u: string;
+  beforeAll(async () => {
+    const dir = path.join(lib.models, 'two');
+    tf.saveModel(new (tf.io.registeredModule('TwoInTwoOut'))(), dir, { inputShape: [[null, 2], [null, 3]] });
+    ({ url: u } = await start([dir], { preload: [lib.sleepLayer] }));
+  });
+
+  it('TF Serving: instances as objects keyed by input, inputs as an object; outputs keyed by name', async () => {
+    const r1 = await post(`${u}/v1/models/two:predict`, { instances: [{ input_0: a[0], input_1: b[0] }, { input_0: a[1], input_1: b[1] }] });
+    expect(r1.status, JSON.stringify(r1.json)).toBe(200);
+    expect(r1.json.predictions).toEqual([{ output_0: out0[0], output_1: out1[0] }, { output_0: out0[1], output_1: out1[1] }]);
+    const r2 = await post(`${u}/v1/models/two:predict`, { inputs: { input_0: a, input_1: b } });
+    expect(r2.status).toBe(200);
+    expect(r2.json.outputs).toEqual({ output_0: out0, output_1: out1 });
+    const bad = await post(`${u}/v1/models/two:predict`, { instances: [{ input_0: a[0] }] });
+    expect(bad.status).toBe(422);
+    expect(bad.json.error).toContain("'input_0': FP32 [-1, 2], 'input_1': FP32 [-1, 3]");
+    expect((await post(`${u}/v1/models/two:predict`, { inputs: { input_0: a, input_1: [b[0]] } })).status).toBe(422);
+    expect((await post(`${u}/v1/models/two:predict`, { inputs: { input_0: a, input_1: b, extra: b } })).status).toBe(422);
+  });
+
+  it('KServe: inputs matched by name in any order, both outputs or one', async () => {
+    const req = { inputs: [{ name: 'input_1', shape: [2, 3], datatype: 'FP32', data: b.flat() }, { name: 'input_0', shape: [2, 2], datatype: 'FP32', data: a }] };
+    const r = await post(`${u}/v2/models/two/infer`, req);
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(r.json.outputs).toEqual([
+      { name: 'output_0', datatype: 'FP32', shape: [2, 2], data: out0.flat() },
+      { name: 'output_1', datatype: 'FP32', shape: [2, 3], data: out1.flat() },
+    ]);
+    const one = await post(`${u}/v2/models/two/infer`, { ...req, outputs: [{ name: 'output_1' }] });
+    expect(one.json.outputs.map((o: { name: string }) => o.name)).toEqual(['output_1']);
+    const md = await get(`${u}/v2/models/two`);
+    expect(md.json.inputs).toEqual([{ name: 'input_0', datatype: 'FP32', shape: [-1, 2] }, { name: 'input_1', datatype: 'FP32', shape: [-1, 3] }]);
+    expect(md.json.outputs).toEqual([{ name: 'output_0', datatype: 'FP32', shape: [-1, 2] }, { name: 'output_1', datatype: 'FP32', shape: [-1, 3] }]);
+    expect((await post(`${u}/v2/models/two/infer`, { inputs: [req.inputs[0]] })).status).toBe(422);
+    expect((await post(`${u}/v2/models/two/infer`, { inputs: [req.inputs[0], { ...req.inputs[1], name: 'nope' }] })).status).toBe(422);
+  });
+});
+
 describe('errors', () => {
   it('404 for an unknown model on every model route, and for an unknown route', async () => {
     const body = { instances: [[1, 2, 3, 4, 5]] };
