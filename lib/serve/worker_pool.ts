@@ -59,6 +59,8 @@ interface Slot {
   job: (Job & { id: number }) | null;
   /** Broadcast jobs (loads) run on every worker, ahead of the shared queue. */
   own: Job[];
+  /** True once the worker answered a message: one that dies before is not replaced. */
+  answered: boolean;
 }
 
 /** The worker script next to this file (dist/serve/worker.js, or a compiled copy of lib/). */
@@ -76,6 +78,8 @@ export class InferencePool {
   private readonly queue: Job[] = [];
   private closed = false;
   private readonly idleListeners = new Set<() => void>();
+  /** What every worker holds, to load into a worker that replaces a dead one. */
+  private readonly loaded = new Map<string, ModelPayload>();
 
   constructor(opts: InferencePoolOptions = {}) {
     const op = 'InferencePool';
@@ -94,8 +98,9 @@ export class InferencePool {
 
   private spawn(setup: WorkerSetup): Slot {
     const worker = new Worker(workerScript(), { workerData: setup });
-    const slot: Slot = { worker, job: null, own: [] };
+    const slot: Slot = { worker, job: null, own: [], answered: false };
     worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: { name: string; message: string } }) => {
+      slot.answered = true;
       const job = slot.job;
       if (job === null || job.id !== m.id) return;
       slot.job = null;
@@ -112,12 +117,22 @@ export class InferencePool {
     worker.on('error', (e) => fail(e));
     worker.on('exit', (code) => {
       fail(new InferenceError('WorkerExit', `inference worker exited with code ${code}`));
-      if (!this.closed) {
-        // A dead worker fails its job; the pool carries on with the others.
-        const i = this.slots.indexOf(slot);
-        if (i >= 0) this.slots.splice(i, 1);
+      if (this.closed) return;
+      // A worker that died (process.exit in a layer, out of memory) fails its job; a new
+      // one takes its place and loads every model again before taking more work.
+      const i = this.slots.indexOf(slot);
+      if (i < 0) return;
+      if (!slot.answered) {
+        this.slots.splice(i, 1);
         if (this.slots.length === 0) for (const j of this.queue.splice(0)) j.reject(new InferenceError('WorkerExit', 'every inference worker has exited'));
+        return;
       }
+      const fresh = this.spawn(setup);
+      this.slots[i] = fresh;
+      for (const [key, payload] of this.loaded) {
+        fresh.own.push({ msg: this.loadMessage(key, payload), transfer: [], resolve: () => undefined, reject: () => undefined });
+      }
+      this.pump();
     });
     worker.unref();
     return slot;
@@ -173,18 +188,24 @@ export class InferencePool {
    */
   async load(key: string, payload: ModelPayload): Promise<LoadedInfo> {
     if (this.closed) throw new InferenceError('Closed', 'the inference pool is closed');
-    const msg: Record<string, unknown> = 'dir' in payload
-      ? { kind: 'load', key, dir: payload.dir, inputs: payload.inputs }
-      : { kind: 'loadInline', key, node: payload.node, weights: payload.weights, inputs: payload.inputs };
+    const msg = this.loadMessage(key, payload);
     const results = await Promise.all(this.slots.map((slot) => new Promise<unknown>((resolve, reject) => {
       slot.own.push({ msg, transfer: [], resolve, reject });
       this.pump();
     })));
+    this.loaded.set(key, payload);
     return results[0] as LoadedInfo;
+  }
+
+  private loadMessage(key: string, payload: ModelPayload): Record<string, unknown> {
+    return 'dir' in payload
+      ? { kind: 'load', key, dir: payload.dir, inputs: payload.inputs }
+      : { kind: 'loadInline', key, node: payload.node, weights: payload.weights, inputs: payload.inputs };
   }
 
   /** Drops a model from every worker. */
   async unload(key: string): Promise<void> {
+    this.loaded.delete(key);
     await Promise.all(this.slots.map((slot) => new Promise<unknown>((resolve, reject) => {
       slot.own.push({ msg: { kind: 'unload', key }, transfer: [], resolve, reject });
       this.pump();

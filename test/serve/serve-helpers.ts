@@ -35,6 +35,12 @@ class TwoInTwoOut extends tf.nn.Module {
   forward(a, b) { return [a.mul(2).add(b.sum(1, { keepdim: true })), b.sub(1)]; }
   getConfig() { return []; }
 }
+// Ends its worker thread (process.exit in a worker) when given exactly 3 rows.
+class ExitOn3 extends tf.nn.Module {
+  forward(x) { if (x.shape[0] === 3) process.exit(3); return x.add(1); }
+  getConfig() { return []; }
+}
+if (tf.io.registeredModule('ExitOn3') === undefined) tf.io.registerModule('ExitOn3', ExitOn3);
 if (tf.io.registeredModule('Sleep') === undefined) tf.io.registerModule('Sleep', Sleep);
 if (tf.io.registeredModule('TwoInTwoOut') === undefined) tf.io.registerModule('TwoInTwoOut', TwoInTwoOut);
 module.exports = { Sleep, TwoInTwoOut };

@@ -202,6 +202,20 @@ describe('errors', () => {
     expect((await post(`${url}/v1/models/mlp:predict`, { instances: [[1, 2, 3, 4, 5]] })).status).toBe(200);
   });
 
+  it('500 when the worker dies in a forward pass; a new worker with the models takes its place', async () => {
+    const dir = path.join(lib.models, 'exit3');
+    tf.saveModel(new tf.nn.Sequential(new (tf.io.registeredModule('ExitOn3'))()), dir, { inputShape: [null, 2] });
+    const { url: u } = await start([dir], { preload: [lib.sleepLayer] });
+    const ok = await post(`${u}/v1/models/exit3:predict`, { instances: [[1, 2]] });
+    expect(ok.json.predictions).toEqual([[2, 3]]);
+    const dead = await post(`${u}/v1/models/exit3:predict`, { instances: [[1, 2], [3, 4], [5, 6]] });
+    expect(dead.status).toBe(500);
+    expect(dead.json.error).toContain('exited with code 3');
+    const again = await post(`${u}/v1/models/exit3:predict`, { instances: [[5, 6], [7, 8]] });
+    expect(again.status, JSON.stringify(again.json)).toBe(200);
+    expect(again.json.predictions).toEqual([[6, 7], [8, 9]]);
+  });
+
   it('413 for a body over the limit', async () => {
     const r = await post(`${url}/v1/models/mlp:predict`, { instances: randomRows(200, 5, 1) });
     expect(r.status).toBe(413);
