@@ -2,7 +2,7 @@
  * The tensorforge command line (package.json "bin"):
  *   tensorforge serve <modelDir | name=modelDir>... [--host 127.0.0.1] [--port 8501]
  *     [--max-batch 64] [--batch-delay-ms 0] [--workers 1] [--threads N] [--queue-size 256]
- *     [--timeout-ms 30000] [--body-limit 16777216] [--preload file.js...]
+ *     [--timeout-ms 30000] [--body-limit 16777216] [--preload file.js...] [--priority 0]
  * SIGTERM and SIGINT stop accepting, answer what is in flight, and exit 0.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -33,6 +33,7 @@ interface ServeFlags {
   timeoutMs: number;
   bodyLimit: number;
   preload?: string[];
+  priority?: number;
   quiet?: boolean;
 }
 
@@ -42,6 +43,7 @@ async function serve(dirs: string[], flags: ServeFlags): Promise<void> {
     timeoutMs: flags.timeoutMs, bodyLimit: flags.bodyLimit, preload: flags.preload,
   };
   if (flags.threads !== undefined) opts.threads = flags.threads;
+  if (flags.priority !== undefined) opts.priority = flags.priority;
   const models = Object.fromEntries(dirs.map((d) => parseModelArg(d)));
   const server = createServer(models, opts);
   const log = (s: string): void => {
@@ -92,6 +94,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     .option('--timeout-ms <ms>', 'per-request timeout, answered 504', int('--timeout-ms', 1), 30_000)
     .option('--body-limit <bytes>', 'largest request body, answered 413', int('--body-limit', 1), 16 * 1024 * 1024)
     .option('--preload <files...>', 'files each worker requires first (to register custom layers)')
+    .option('--priority <nice>', 'nice value (0 to 19) of the worker threads on Linux: above 0 the event loop wins the CPU', int('--priority', 0))
     .option('--quiet', 'print nothing')
     .action((dirs: string[], flags: ServeFlags) => serve(dirs, flags));
   await program.parseAsync(argv);

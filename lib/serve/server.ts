@@ -45,6 +45,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Files the workers require() first (to register custom layers). */
   preload?: string[];
+  /** Nice value of the worker threads on Linux (default 0; see InferencePoolOptions.priority). */
+  priority?: number;
   /** fastify's logger option (default false). */
   logger?: boolean;
 }
@@ -200,7 +202,7 @@ export function createServer(models: string[] | Record<string, ModelSource>, opt
     metrics,
     async listen({ port = 8501, host = '127.0.0.1' } = {}) {
       if (pool === null) {
-        pool = new InferencePool({ workers: options.workers ?? 1, threads: options.threads, preload: options.preload });
+        pool = new InferencePool({ workers: options.workers ?? 1, threads: options.threads, preload: options.preload, priority: options.priority });
         const p = pool;
         for (const [name, payload] of payloads) {
           const key = name;

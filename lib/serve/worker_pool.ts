@@ -8,6 +8,7 @@
  * W + numThreads - 1 cores busy. `threads` (setNumThreads, process-wide) defaults to
  * max(1, cores - W), which leaves one core for the main thread's event loop.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -63,14 +64,29 @@ interface Slot {
   answered: boolean;
 }
 
-/** The worker script next to this file (dist/serve/worker.js, or a compiled copy of lib/). */
+/**
+ * The worker script next to this file (dist/serve/worker.js, or a compiled copy of lib/).
+ * Run from the TypeScript sources (lib/serve/*.ts under a TS loader), workers use the
+ * built dist/serve/worker.js: a worker loads its own copy of the library either way.
+ */
 function workerScript(): string {
   const js = path.join(__dirname, 'worker.js');
-  return js;
+  if (fs.existsSync(js)) return js;
+  const built = path.join(__dirname, '..', '..', 'dist', 'serve', 'worker.js');
+  if (fs.existsSync(built)) return built;
+  throw new ArgumentError('InferencePool', `no inference worker script at ${js} or ${built}: build the TypeScript (npm run build:ts)`);
 }
 
 let nextId = 1;
 
+/**
+ * Worker threads that hold models and run their forward passes.
+ * @example
+ * const pool = new tf.InferencePool({ workers: 1, threads: 1 });
+ * await pool.load('mnist', { dir: 'models/mnist', inputs: [{ shape: [null, 784], dtype: 'float32' }] });
+ * const [y] = await pool.run('mnist', [{ dtype: 'float32', shape: [1, 784], data: new Float32Array(784) }]);
+ * await pool.close();
+ */
 export class InferencePool {
   readonly size: number;
   readonly threads: number | null;
