@@ -45,6 +45,10 @@ export class ModelBatcher {
   private immediate: NodeJS.Immediate | null = null;
   private inFlight = 0;
   private drainWaiters: Array<() => void> = [];
+  private readonly depth;
+  private readonly sizes;
+  private readonly merged;
+  private readonly inference;
 
   constructor(
     readonly name: string,
@@ -52,8 +56,13 @@ export class ModelBatcher {
     private readonly inputs: NamedSpec[],
     private readonly pool: InferencePool,
     private readonly opts: BatcherOptions,
-    private readonly metrics: ServerMetrics,
-  ) {}
+    metrics: ServerMetrics,
+  ) {
+    this.depth = metrics.queueDepth.labels(name);
+    this.sizes = metrics.batchSize.labels(name);
+    this.merged = metrics.batchRequests.labels(name);
+    this.inference = metrics.inference.labels(name);
+  }
 
   /** Requests queued or running. */
   get pending(): number {
@@ -71,7 +80,7 @@ export class ModelBatcher {
       this.queue.push(p);
       this.queuedRows += p.rows;
       this.inFlight++;
-      this.metrics.queueDepth.labels(this.name).set(this.queue.length);
+      this.depth.set(this.queue.length);
       // Requests that arrive in the same turn of the event loop go out together even
       // with no batching window: the batch is sent after the turn's I/O is read.
       if (this.immediate === null) {
@@ -98,7 +107,7 @@ export class ModelBatcher {
     if (i >= 0) {
       this.queue.splice(i, 1);
       this.queuedRows -= p.rows;
-      this.metrics.queueDepth.labels(this.name).set(this.queue.length);
+      this.depth.set(this.queue.length);
     }
     this.settle(p, null, new RequestTimeoutError(this.opts.timeoutMs));
   }
@@ -124,7 +133,7 @@ export class ModelBatcher {
         batch.push(p);
       }
       this.queuedRows -= rows;
-      this.metrics.queueDepth.labels(this.name).set(this.queue.length);
+      this.depth.set(this.queue.length);
       void this.run(batch, rows);
     }
   }
@@ -146,9 +155,9 @@ export class ModelBatcher {
   }
 
   private async run(batch: Pending[], rows: number): Promise<void> {
-    this.metrics.batchSize.labels(this.name).observe(rows);
-    this.metrics.batchRequests.labels(this.name).observe(batch.length);
-    const end = this.metrics.inference.labels(this.name).startTimer();
+    this.sizes.observe(rows);
+    this.merged.observe(batch.length);
+    const end = this.inference.startTimer();
     try {
       const outs = await this.pool.run(this.key, this.stack(batch, rows));
       end();

@@ -152,22 +152,35 @@ export function createServer(models: string[] | Record<string, ModelSource>, opt
     return m;
   };
 
-  app.addHook('onRequest', async (req) => {
+  // Callback-style hooks (no promise per request), and the metric children cached by label.
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(v: number): void }>();
+  app.addHook('onRequest', (req, _reply, done) => {
     (req as { startedAt?: number }).startedAt = performance.now();
+    done();
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const endpoint = (req.routeOptions.config as { endpoint?: string } | undefined)?.endpoint ?? 'other';
     const model = (req.params as { name?: string } | undefined)?.name ?? '';
     const label = served.has(model) ? model : '';
-    metrics.requests.labels(label, endpoint, String(reply.statusCode)).inc();
+    const key = `${label}\0${endpoint}`;
+    const ckey = `${key}\0${reply.statusCode}`;
+    let c = counters.get(ckey);
+    if (c === undefined) counters.set(ckey, (c = metrics.requests.labels(label, endpoint, String(reply.statusCode))));
+    c.inc();
     const t0 = (req as { startedAt?: number }).startedAt;
-    if (t0 !== undefined) metrics.latency.labels(label, endpoint).observe((performance.now() - t0) / 1000);
+    if (t0 !== undefined) {
+      let h = timers.get(key);
+      if (h === undefined) timers.set(key, (h = metrics.latency.labels(label, endpoint)));
+      h.observe((performance.now() - t0) / 1000);
+    }
+    done();
   });
   // While stopping, every answer closes its connection, so that kept-alive connections
   // of requests that were in flight do not hold close() until their keep-alive timeout.
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing !== null) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   app.setErrorHandler((err: FastifyError | ServeError | Error, _req, reply) => {
     let status = 500;
