@@ -68,3 +68,7 @@ export { save, load, saveModel, loadModel, saveCheckpoint, loadCheckpoint, Safet
 export { History, type CompileOptions, type FitOptions, type EvaluateOptions, type FitData, type LossFn, type OptimizerName } from './train/index';
 export * as metrics from './train/metrics';
 export * as callbacks from './train/callbacks';
+export { setInferencePool, closeInferencePool } from './serve/predict_async';
+export { InferencePool, InferenceError, type InferencePoolOptions } from './serve/worker_pool';
+export { createServer, type ModelServer, type ServerOptions, type ModelSource } from './serve/create';
+export { ServeError, BadRequestError, ModelNotFoundError, InputValidationError, OverloadedError, RequestTimeoutError } from './serve/errors';

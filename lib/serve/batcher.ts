@@ -1,0 +1,189 @@
+/**
+ * Dynamic batching for one model: requests that arrive within the batching window are
+ * stacked into one batch of at most maxBatch rows, run on an idle worker, and the output
+ * rows are split back to the requests. While every worker is busy, requests gather in a
+ * bounded queue and leave it as full batches: the busier the server, the larger the batch.
+ */
+import type { TypedArray } from '../dtype';
+import type { DecodedInput, NamedSpec } from './signature';
+import { OverloadedError, RequestTimeoutError, ServeError } from './errors';
+import type { ServerMetrics } from './metrics';
+import { arrayClassOf, type WireTensor } from './wire';
+import type { InferencePool } from './worker_pool';
+
+export interface BatcherOptions {
+  /** Most rows in one batch (a single larger request still runs, alone). */
+  maxBatch: number;
+  /** How long the first request of a batch waits for others while a worker is idle. */
+  batchDelayMs: number;
+  /** Most requests waiting; more are answered 503. */
+  queueSize: number;
+  /** A request not answered after this long is answered 504. */
+  timeoutMs: number;
+}
+
+/** The output rows of one request: for each output, its typed array slice. */
+export interface RowsResult {
+  rows: number;
+  outputs: Array<{ data: TypedArray; dims: number[] }>;
+}
+
+interface Pending {
+  inputs: DecodedInput[];
+  rows: number;
+  arrived: number;
+  done: boolean;
+  timer: NodeJS.Timeout | null;
+  resolve: (r: RowsResult) => void;
+  reject: (e: Error) => void;
+}
+
+export class ModelBatcher {
+  private readonly queue: Pending[] = [];
+  private queuedRows = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private inFlight = 0;
+  private drainWaiters: Array<() => void> = [];
+  private readonly depth;
+  private readonly sizes;
+  private readonly merged;
+  private readonly inference;
+
+  constructor(
+    readonly name: string,
+    private readonly key: string,
+    private readonly inputs: NamedSpec[],
+    private readonly pool: InferencePool,
+    private readonly opts: BatcherOptions,
+    metrics: ServerMetrics,
+  ) {
+    this.depth = metrics.queueDepth.labels(name);
+    this.sizes = metrics.batchSize.labels(name);
+    this.merged = metrics.batchRequests.labels(name);
+    this.inference = metrics.inference.labels(name);
+  }
+
+  /** Requests queued or running. */
+  get pending(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  /** Queues one request (its inputs decoded, all with the same number of rows). */
+  submit(inputs: DecodedInput[]): Promise<RowsResult> {
+    if (this.queue.length >= this.opts.queueSize) {
+      return Promise.reject(new OverloadedError(`model '${this.name}' has ${this.queue.length} requests waiting (the queue holds ${this.opts.queueSize}); retry later`));
+    }
+    return new Promise<RowsResult>((resolve, reject) => {
+      const p: Pending = { inputs, rows: inputs[0].rows, arrived: performance.now(), done: false, timer: null, resolve, reject };
+      p.timer = setTimeout(() => this.expire(p), this.opts.timeoutMs);
+      this.queue.push(p);
+      this.queuedRows += p.rows;
+      this.inFlight++;
+      this.depth.set(this.queue.length);
+      // Requests that arrive in the same turn of the event loop go out together even
+      // with no batching window: the batch is sent after the turn's I/O is read.
+      if (this.immediate === null) {
+        this.immediate = setImmediate(() => {
+          this.immediate = null;
+          this.pump();
+        });
+      }
+    });
+  }
+
+  private settle(p: Pending, r: RowsResult | null, e: Error | null): void {
+    if (p.done) return;
+    p.done = true;
+    if (p.timer !== null) clearTimeout(p.timer);
+    this.inFlight--;
+    if (e !== null) p.reject(e);
+    else p.resolve(r!);
+    if (this.inFlight === 0) for (const w of this.drainWaiters.splice(0)) w();
+  }
+
+  private expire(p: Pending): void {
+    const i = this.queue.indexOf(p);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+      this.queuedRows -= p.rows;
+      this.depth.set(this.queue.length);
+    }
+    this.settle(p, null, new RequestTimeoutError(this.opts.timeoutMs));
+  }
+
+  /** Sends batches while a worker is idle; called on arrivals, on timers and when a worker frees. */
+  pump(): void {
+    while (this.queue.length > 0 && this.pool.idle > 0) {
+      const waited = performance.now() - this.queue[0].arrived;
+      if (this.queuedRows < this.opts.maxBatch && waited < this.opts.batchDelayMs) {
+        if (this.timer === null) {
+          this.timer = setTimeout(() => {
+            this.timer = null;
+            this.pump();
+          }, Math.max(0, this.opts.batchDelayMs - waited));
+        }
+        return;
+      }
+      const batch: Pending[] = [this.queue.shift()!];
+      let rows = batch[0].rows;
+      while (this.queue.length > 0 && rows + this.queue[0].rows <= this.opts.maxBatch) {
+        const p = this.queue.shift()!;
+        rows += p.rows;
+        batch.push(p);
+      }
+      this.queuedRows -= rows;
+      this.depth.set(this.queue.length);
+      void this.run(batch, rows);
+    }
+  }
+
+  private stack(batch: Pending[], rows: number): WireTensor[] {
+    return this.inputs.map((spec, k) => {
+      const dims = spec.shape.slice(1) as number[];
+      if (batch.length === 1) return { dtype: spec.dtype, shape: [rows, ...dims], data: batch[0].inputs[k].data };
+      const per = dims.reduce((a, b) => a * b, 1);
+      const Arr = arrayClassOf(spec.dtype);
+      const data = new Arr(rows * per);
+      let at = 0;
+      for (const p of batch) {
+        data.set(p.inputs[k].data, at);
+        at += p.rows * per;
+      }
+      return { dtype: spec.dtype, shape: [rows, ...dims], data };
+    });
+  }
+
+  private async run(batch: Pending[], rows: number): Promise<void> {
+    this.sizes.observe(rows);
+    this.merged.observe(batch.length);
+    const end = this.inference.startTimer();
+    try {
+      const outs = await this.pool.run(this.key, this.stack(batch, rows));
+      end();
+      for (const o of outs) {
+        if (o.shape.length === 0 || o.shape[0] !== rows) throw new ServeError(500, `model '${this.name}' returned an output of shape [${o.shape.join(', ')}] for a batch of ${rows} rows; served models must keep the batch dim first`);
+      }
+      let at = 0;
+      for (const p of batch) {
+        const outputs = outs.map((o) => {
+          const dims = o.shape.slice(1);
+          const per = dims.reduce((a, b) => a * b, 1);
+          return { data: o.data.subarray(at * per, (at + p.rows) * per), dims };
+        });
+        at += p.rows;
+        this.settle(p, { rows: p.rows, outputs }, null);
+      }
+    } catch (e) {
+      end();
+      const err = e instanceof ServeError ? e : new ServeError(500, `model '${this.name}' failed: ${(e as Error).message}`);
+      for (const p of batch) this.settle(p, null, err);
+    }
+  }
+
+  /** Resolves once no request is queued or running. */
+  drain(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((r) => this.drainWaiters.push(r));
+  }
+}
