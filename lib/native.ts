@@ -57,6 +57,15 @@ export interface NativeAddon {
   ioRead(fd: number, filePos: number, h: NativeHandle, byteOffset: number, fileBytes: number, convert: number): number;
   ioWrite(fd: number, filePos: number, h: NativeHandle, byteOffset: number, nbytes: number): void;
   ioConvert(convert: number, src: Uint8Array, h: NativeHandle, byteOffset: number): void;
+  // loss family (native/addon/loss_entries.cc): the fused cross entropy of
+  // native/kernels/cpu/loss/cross_entropy.h. meta = [n, c, rs, cs, ts, ws, ignoreIndex,
+  // smoothing, reduction (0 none, 1 sum, 2 mean)]; result <- [badRow, badValue, totalWeight].
+  crossEntropy(dtype: number, x: NativeHandle, xOffset: number, meta: Float64Array, target: NativeHandle,
+    targetOffset: number, weight: NativeHandle | null, weightOffset: number, lse: NativeHandle, out: NativeHandle,
+    result: Float64Array): void;
+  crossEntropyBackward(dtype: number, x: NativeHandle, xOffset: number, meta: Float64Array, target: NativeHandle,
+    targetOffset: number, weight: NativeHandle | null, weightOffset: number, lse: NativeHandle, coef: NativeHandle,
+    coefOffset: number, coefStride: number, scale: number, dx: NativeHandle): void;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.

@@ -156,10 +156,15 @@ export function linear(input: Tensor, weight: Tensor | PackedLinear, bias?: Tens
     const pre = noGrad(() => linear(input, w, bias));
     // One node for product and bias: the weight's gradient comes out as gᵀ·x in the
     // weight's own [out, in] layout (a transposed view would cost a copy per step).
-    const y = record(op, pre, bias ? [input, w, bias] : [input, w], (g) => {
+    // Only the gradients the graph needs are computed (the first layer's input gradient
+    // is as costly as its weight gradient and nobody reads it).
+    const y = record(op, pre, bias ? [input, w, bias] : [input, w], (g, node) => {
       const g2 = reshape(g, [-1, outF]);
-      const grads = [matmul(g, w), matmul(transpose(g2, 0, 1), reshape(input, [-1, inF]))];
-      if (bias) grads.push(sum(g2, 0));
+      const grads: (Tensor | null)[] = [
+        node.needs(0) ? matmul(g, w) : null,
+        node.needs(1) ? matmul(transpose(g2, 0, 1), reshape(input, [-1, inF])) : null,
+      ];
+      if (bias) grads.push(node.needs(2) ? sum(g2, 0) : null);
       return grads;
     }, [input, w]);
     return applyActivation(opts.activation, y);
