@@ -184,6 +184,14 @@ void pack_b_panel(int64_t kc, int64_t cols, const T* B, int64_t rsB, int64_t csB
   if (cols == NR && csB == 1) {
     for (int64_t p = 0; p < kc; ++p) std::memcpy(Bp + p * NR, B + p * rsB, NR * sizeof(T));
   } else if (rsB == 1) {
+#ifdef TF_HAVE_AVX2_KERNELS
+    if constexpr (std::is_same_v<T, float> && NR == 16) {
+      if (cols == NR && use_avx2()) {
+        pack_b16_cols_f32_avx2(kc, B, csB, Bp);
+        return;
+      }
+    }
+#endif
     // Columns contiguous (a transposed operand): read each column as a stream.
     for (int64_t j = 0; j < cols; ++j) {
       const T* src = B + j * csB;
@@ -208,8 +216,12 @@ struct PackedLayout {
     constexpr int NR = Tile<T>::NR;
     panels = (n + NR - 1) / NR;
     n_pad = panels * NR;
-    kc = blocking<T>().kc;
-    blocks = k > 0 ? (k + kc - 1) / kc : 0;
+    // K blocks of equal depth (K = 784 gives 4 x 196, not 3 x 256 + 16): a thin last
+    // block would load and store every C tile for a few steps of work.
+    const int64_t kc_max = blocking<T>().kc;
+    blocks = k > 0 ? (k + kc_max - 1) / kc_max : 0;
+    kc = blocks > 0 ? std::min(kc_max, ((k + blocks - 1) / blocks + 3) / 4 * 4) : kc_max;
+    if (blocks > 0) blocks = (k + kc - 1) / kc;
   }
   size_t elements() const { return static_cast<size_t>(std::max<int64_t>(k, 1) * n_pad); }
 };
@@ -332,6 +344,8 @@ void packed_block(const UKernel<T>& uk, const PackedLayout<T>& L, int64_t pc, in
 
 // Below this many multiply-adds a task is not worth a thread hop.
 constexpr int64_t kMinMacsPerTask = int64_t(1) << 16;
+// Up to this many multiply-adds (with one K block) a product runs in one pool dispatch.
+constexpr int64_t kSmallMacs = int64_t(1) << 24;
 
 // Splits `batch` products of m x n into items of m_chunk x n_chunk (multiples of mr, nr)
 // so that every thread gets work: rows first, columns when there are too few rows.
@@ -388,6 +402,26 @@ void run_packed(const GemmArgs<T>& g, const UKernel<T>& uk) {
   auto b_of = [&](int64_t b) { return g.B + (g.b_offsets ? g.b_offsets[b] : 0); };
   auto c_of = [&](int64_t b) { return g.C + (g.c_offsets ? g.c_offsets[b] : 0); };
   const size_t block_elems = static_cast<size_t>(L.kc * L.n_pad);
+
+  if (g.batch == 1 && !g.Bp && threads > 1 && L.blocks == 1 && g.m * g.n * g.k <= kSmallMacs) {
+    // A small product (one K block): one pool dispatch instead of two. Items split N
+    // first; each packs the B panels of its own columns, then computes them.
+    const Split s = split_work(1, g.m, g.n, g.k, kMR, NR, true);
+    parallel_for(s.pm * s.pn, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t it = begin; it < end; ++it) {
+        const int64_t i0 = (it / s.pn) * s.m_chunk, j0 = (it % s.pn) * s.n_chunk;
+        const int64_t i1 = std::min(g.m, i0 + s.m_chunk), j1 = std::min(g.n, j0 + s.n_chunk);
+        const int64_t p0 = j0 / NR, p1 = (j1 + NR - 1) / NR;
+        const int64_t kc = std::min(L.kc, L.k);  // the depth of the one block
+        T* Bb = static_cast<T*>(t_item_b.get(sizeof(T) * static_cast<size_t>((p1 - p0) * NR * kc)));
+        // pack_b_range writes panel p at p * NR * kc: shift so panel p0 lands at Bb.
+        pack_b_range(L, g.B, g.rsB, g.csB, Bb - p0 * NR * kc, p0, p1);
+        packed_block(uk, L, 0, i0, i1, j0, j1, g.alpha, g.A, g.rsA, g.csA, Bb - p0 * NR * kc, g.beta, g.C,
+                     g.rsC, g.csC, g.epi);
+      }
+    });
+    return;
+  }
 
   if (!shared && g.batch >= threads) {
     // Many distinct products: each thread packs B's blocks for the products it takes.

@@ -81,6 +81,12 @@ void uk_f32(int64_t kc, float alpha, const float* Ap, const float* Bp, float bet
   __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  // C is touched only after the loop: start bringing its rows in now (a prefetch never
+  // faults, whatever the strides).
+  for (int i = 0; i < ROWS; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(C + i * rsC), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(C + i * rsC + 15 * csC), _MM_HINT_T0);
+  }
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     const __m256 b0 = _mm256_load_ps(Bp);
@@ -376,6 +382,40 @@ void epilogue_f32_avx2(const GemmEpilogue<float>& e, int64_t rows, int64_t cols,
       else _mm256_maskstore_ps(c + j, m, v);
     }
   }
+}
+
+// Bp[p * 16 + j] = B[j * csB + p]: 8 x 8 blocks loaded along the columns, transposed in
+// registers, stored as rows of the panel.
+void pack_b16_cols_f32_avx2(int64_t kc, const float* B, int64_t csB, float* Bp) {
+  int64_t p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    for (int half = 0; half < 2; ++half) {
+      const float* src = B + half * 8 * csB + p;
+      const __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + csB);
+      const __m256 r2 = _mm256_loadu_ps(src + 2 * csB), r3 = _mm256_loadu_ps(src + 3 * csB);
+      const __m256 r4 = _mm256_loadu_ps(src + 4 * csB), r5 = _mm256_loadu_ps(src + 5 * csB);
+      const __m256 r6 = _mm256_loadu_ps(src + 6 * csB), r7 = _mm256_loadu_ps(src + 7 * csB);
+      const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+      const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+      const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      float* d = Bp + p * 16 + half * 8;
+      _mm256_store_ps(d + 0 * 16, _mm256_permute2f128_ps(s0, s4, 0x20));
+      _mm256_store_ps(d + 1 * 16, _mm256_permute2f128_ps(s1, s5, 0x20));
+      _mm256_store_ps(d + 2 * 16, _mm256_permute2f128_ps(s2, s6, 0x20));
+      _mm256_store_ps(d + 3 * 16, _mm256_permute2f128_ps(s3, s7, 0x20));
+      _mm256_store_ps(d + 4 * 16, _mm256_permute2f128_ps(s0, s4, 0x31));
+      _mm256_store_ps(d + 5 * 16, _mm256_permute2f128_ps(s1, s5, 0x31));
+      _mm256_store_ps(d + 6 * 16, _mm256_permute2f128_ps(s2, s6, 0x31));
+      _mm256_store_ps(d + 7 * 16, _mm256_permute2f128_ps(s3, s7, 0x31));
+    }
+  }
+  for (; p < kc; ++p)
+    for (int j = 0; j < 16; ++j) Bp[p * 16 + j] = B[j * csB + p];
 }
 
 void direct_rowb_f32_avx2(int rows, int64_t cols, int64_t kc, float alpha, const float* A,
