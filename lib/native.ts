@@ -59,7 +59,8 @@ export interface NativeAddon {
   ioConvert(convert: number, src: Uint8Array, h: NativeHandle, byteOffset: number): void;
   // loss family (native/addon/loss_entries.cc): the fused cross entropy of
   // native/kernels/cpu/loss/cross_entropy.h. meta = [n, c, rs, cs, ts, ws, ignoreIndex,
-  // smoothing, reduction (0 none, 1 sum, 2 mean)]; result <- [badRow, badValue, totalWeight].
+  // smoothing, reduction (0 none, 1 sum, 2 mean)]; lse: [n, 2] row stats (max, log-sum);
+  // result <- [badRow, badValue, totalWeight].
   crossEntropy(dtype: number, x: NativeHandle, xOffset: number, meta: Float64Array, target: NativeHandle,
     targetOffset: number, weight: NativeHandle | null, weightOffset: number, lse: NativeHandle, out: NativeHandle,
     result: Float64Array): void;

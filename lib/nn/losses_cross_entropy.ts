@@ -71,7 +71,8 @@ export function fusedCrossEntropy(op: string, x: Tensor, target: Tensor, weight:
     weight === null ? 0 : weight.strides[0], ignoreIndex, labelSmoothing, REDUCTION_CODE[reduction],
   ]);
   const parts: Parts = { x, target, weight, meta, n, c };
-  const lse = Tensor.empty([n], x.dtype, x.device);
+  // per row: the max and log(sum exp(x - max)), read again by the backward
+  const lse = Tensor.empty([n, 2], x.dtype, x.device);
   const out = Tensor.empty(reduction === 'none' ? target.shape.slice() : [], x.dtype, x.device);
   let total: number;
   try {

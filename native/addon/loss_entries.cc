@@ -15,7 +15,7 @@ template <typename T>
 T* span_ptr(Storage* s, int64_t offset, int64_t count, int64_t stride, const char* what) {
   const int64_t last = offset + (count > 0 ? (count - 1) * stride : 0);
   if (offset < 0 || last < 0 || (last + 1) * static_cast<int64_t>(sizeof(T)) > static_cast<int64_t>(s->nbytes))
-    throw NativeError("ERR_TF_INTERNAL", std::string("crossEntropy: ") + what + " is smaller than its strides address");
+    throw NativeError("ERR_TF_INTERNAL", std::string(what) + " is smaller than its strides address");
   return data_at<T>(s, offset);
 }
 
@@ -32,7 +32,7 @@ CrossEntropyArgs<T> read_args(napi_env env, napi_value x, napi_value x_off, napi
   void* mp;
   size_t mb;
   arg_typed(env, meta_v, &mp, &mb);
-  if (mb / sizeof(double) < kMetaLen) throw NativeError("ERR_TF_INTERNAL", "crossEntropy: short metadata");
+  if (mb / sizeof(double) < kMetaLen) throw NativeError("ERR_TF_INTERNAL", "short metadata");
   const double* m = static_cast<const double*>(mp);
   CrossEntropyArgs<T> a;
   a.n = static_cast<int64_t>(m[0]);
@@ -45,7 +45,7 @@ CrossEntropyArgs<T> read_args(napi_env env, napi_value x, napi_value x_off, napi
   a.smoothing = m[7];
   const int r = static_cast<int>(m[8]);
   if (a.n < 0 || a.c < 1 || a.rs < 0 || a.cs < 0 || a.ts < 0 || a.ws < 0 || r < 0 || r > 2)
-    throw NativeError("ERR_TF_INTERNAL", "crossEntropy: bad metadata");
+    throw NativeError("ERR_TF_INTERNAL", "bad metadata");
   if (red) *red = static_cast<LossReduction>(r);
   const int64_t xo = arg_int(env, x_off);
   Storage* xs = storage_of(env, x);
@@ -65,13 +65,13 @@ napi_value cross_entropy_entry(napi_env env, napi_callback_info info) {
   void* rp;
   size_t rb;
   arg_typed(env, argv[10], &rp, &rb);
-  if (rb / sizeof(double) < 3) throw NativeError("ERR_TF_INTERNAL", "crossEntropy: short result array");
+  if (rb / sizeof(double) < 3) throw NativeError("ERR_TF_INTERNAL", "short result array");
   double* res = static_cast<double*>(rp);
   auto run = [&](auto zero) {
     using T = decltype(zero);
     LossReduction red;
     const CrossEntropyArgs<T> a = read_args<T>(env, argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7], &red);
-    T* lse = span_ptr<T>(storage_of(env, argv[8]), 0, a.n, 1, "lse");
+    T* lse = span_ptr<T>(storage_of(env, argv[8]), 0, 2 * a.n, 1, "stats");
     T* out = span_ptr<T>(storage_of(env, argv[9]), 0, red == LossReduction::kNone ? a.n : 1, 1, "out");
     const CrossEntropyResult r = cross_entropy_forward<T>(a, red, lse, out);
     res[0] = static_cast<double>(r.bad_row);
@@ -80,7 +80,7 @@ napi_value cross_entropy_entry(napi_env env, napi_callback_info info) {
   };
   if (dt == DType::F32) run(float{});
   else if (dt == DType::F64) run(double{});
-  else throw NativeError("ERR_TF_DTYPE", std::string("crossEntropy: input must be float32 or float64, got ") + dtype_name(dt));
+  else throw NativeError("ERR_TF_DTYPE", std::string("input must be float32 or float64, got ") + dtype_name(dt));
   return nullptr;
 }
 
@@ -93,16 +93,16 @@ napi_value cross_entropy_backward_entry(napi_env env, napi_callback_info info) {
   auto run = [&](auto zero) {
     using T = decltype(zero);
     const CrossEntropyArgs<T> a = read_args<T>(env, argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7], nullptr);
-    const T* lse = span_ptr<T>(storage_of(env, argv[8]), 0, a.n, 1, "lse");
+    const T* lse = span_ptr<T>(storage_of(env, argv[8]), 0, 2 * a.n, 1, "stats");
     const int64_t cstride = arg_int(env, argv[11]);
-    if (cstride < 0) throw NativeError("ERR_TF_INTERNAL", "crossEntropy: bad gradient stride");
+    if (cstride < 0) throw NativeError("ERR_TF_INTERNAL", "bad gradient stride");
     const T* coef = span_ptr<T>(storage_of(env, argv[9]), arg_int(env, argv[10]), a.n, cstride, "gradient");
     T* dx = span_ptr<T>(storage_of(env, argv[13]), 0, a.n * a.c, 1, "input gradient");
     cross_entropy_backward<T>(a, lse, coef, cstride, arg_double(env, argv[12]), dx);
   };
   if (dt == DType::F32) run(float{});
   else if (dt == DType::F64) run(double{});
-  else throw NativeError("ERR_TF_DTYPE", std::string("crossEntropy: input must be float32 or float64, got ") + dtype_name(dt));
+  else throw NativeError("ERR_TF_DTYPE", std::string("input must be float32 or float64, got ") + dtype_name(dt));
   return nullptr;
 }
 

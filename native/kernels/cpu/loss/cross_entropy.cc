@@ -19,10 +19,11 @@ inline T class_weight(const CrossEntropyArgs<T>& a, int64_t j) {
   return a.weight ? a.weight[j * a.ws] : T(1);
 }
 
-// log(sum exp(x_i.)) of one row, stable: max first (an all -inf row gives -inf, a NaN
-// gives NaN).
+// A row's max m and log(sum_c exp(x_c - m)): log-probabilities are (x_c - m) - ls, which
+// keeps the log-sum's digits when m is huge (a float32 m = 1e38 would swallow log 2).
+// A NaN gives NaN; an all -inf (or any +inf) row gives NaN through x - m.
 template <typename T>
-inline T row_lse(const T* x, int64_t c, int64_t cs) {
+inline void row_stats(const T* x, int64_t c, int64_t cs, T* m_out, T* ls_out) {
   T m = -std::numeric_limits<T>::infinity();
   bool nan = false;
   for (int64_t j = 0; j < c; ++j) {
@@ -30,17 +31,17 @@ inline T row_lse(const T* x, int64_t c, int64_t cs) {
     if (v != v) nan = true;
     if (v > m) m = v;
   }
-  if (nan) return std::numeric_limits<T>::quiet_NaN();
-  if (m == -std::numeric_limits<T>::infinity() || m == std::numeric_limits<T>::infinity()) return m;
+  if (nan) m = std::numeric_limits<T>::quiet_NaN();
   T s = 0;
   for (int64_t j = 0; j < c; ++j) s += std::exp(x[j * cs] - m);
-  return m + std::log(s);
+  *m_out = m;
+  *ls_out = std::log(s);
 }
 
 }  // namespace
 
 template <typename T>
-CrossEntropyResult cross_entropy_forward(const CrossEntropyArgs<T>& a, LossReduction r, T* lse, T* out) {
+CrossEntropyResult cross_entropy_forward(const CrossEntropyArgs<T>& a, LossReduction r, T* stats, T* out) {
   CrossEntropyResult res;
   // Targets first, so that a bad one leaves every output untouched.
   for (int64_t i = 0; i < a.n; ++i) {
@@ -59,8 +60,10 @@ CrossEntropyResult cross_entropy_forward(const CrossEntropyArgs<T>& a, LossReduc
   parallel_for(a.n, row_grain(a.c), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const T* x = a.x + i * a.rs;
-      const T l = row_lse(x, a.c, a.cs);
-      lse[i] = l;
+      T m, ls;
+      row_stats(x, a.c, a.cs, &m, &ls);
+      stats[2 * i] = m;
+      stats[2 * i + 1] = ls;
       const int64_t t = a.target[i * a.ts];
       if (t == a.ignore_index) {
         loss[i] = T(0);
@@ -68,10 +71,10 @@ CrossEntropyResult cross_entropy_forward(const CrossEntropyArgs<T>& a, LossReduc
         continue;
       }
       const T wt = class_weight(a, t);
-      T v = (T(1) - s) * wt * (l - x[t * a.cs]);
+      T v = (T(1) - s) * wt * ((m - x[t * a.cs]) + ls);
       if (s != T(0)) {
         T sm = 0;
-        for (int64_t j = 0; j < a.c; ++j) sm += class_weight(a, j) * (l - x[j * a.cs]);
+        for (int64_t j = 0; j < a.c; ++j) sm += class_weight(a, j) * ((m - x[j * a.cs]) + ls);
         v += s / static_cast<T>(a.c) * sm;
       }
       loss[i] = v;
@@ -88,7 +91,7 @@ CrossEntropyResult cross_entropy_forward(const CrossEntropyArgs<T>& a, LossReduc
 }
 
 template <typename T>
-void cross_entropy_backward(const CrossEntropyArgs<T>& a, const T* lse, const T* coef,
+void cross_entropy_backward(const CrossEntropyArgs<T>& a, const T* stats, const T* coef,
                             int64_t coef_stride, double scale, T* dx) {
   const T s = static_cast<T>(a.smoothing);
   const T sc = s / static_cast<T>(a.c);
@@ -107,13 +110,13 @@ void cross_entropy_backward(const CrossEntropyArgs<T>& a, const T* lse, const T*
       }
       const T* x = a.x + i * a.rs;
       const T g = static_cast<T>(static_cast<double>(coef[i * coef_stride]) * scale);
-      const T l = lse[i];
+      const T m = stats[2 * i], ls = stats[2 * i + 1];
       const T hard = g * (T(1) - s) * class_weight(a, t);  // weight of (p - onehot)
       if (s == T(0)) {
-        for (int64_t j = 0; j < a.c; ++j) d[j] = hard * std::exp(x[j * a.cs] - l);
+        for (int64_t j = 0; j < a.c; ++j) d[j] = hard * std::exp((x[j * a.cs] - m) - ls);
       } else {
         const T pw = hard + g * sc * wsum;  // weight of p
-        for (int64_t j = 0; j < a.c; ++j) d[j] = pw * std::exp(x[j * a.cs] - l) - g * sc * class_weight(a, j);
+        for (int64_t j = 0; j < a.c; ++j) d[j] = pw * std::exp((x[j * a.cs] - m) - ls) - g * sc * class_weight(a, j);
       }
       d[t] -= hard;
     }

@@ -4,7 +4,7 @@
 // input (any row and column strides).
 //
 // Per row i with target t (w_c = weight[c], or 1 without weights; s = smoothing):
-//   lse_i  = log(sum_c exp(x_ic))
+//   lse_i  = log(sum_c exp(x_ic)), kept as m_i = max_c x_ic and log(sum_c exp(x_ic - m_i))
 //   loss_i = (1 - s) * w_t * (lse_i - x_it) + s / C * sum_c w_c * (lse_i - x_ic)
 // and 0 where t == ignore_index. 'sum' adds the rows, 'mean' divides that by the summed
 // w_t of the rows not ignored (0 / 0 = NaN when every row is ignored, as in PyTorch).
@@ -41,14 +41,15 @@ struct CrossEntropyResult {
   double total_weight = 0;
 };
 
-// Writes lse[n] (contiguous), and out: n per-row losses ('none') or one value.
+// Writes stats[2n] (per row: the max m and log(sum exp(x - m)), so lse = m + that) and
+// out: n per-row losses ('none') or one value.
 template <typename T>
-CrossEntropyResult cross_entropy_forward(const CrossEntropyArgs<T>& a, LossReduction r, T* lse, T* out);
+CrossEntropyResult cross_entropy_forward(const CrossEntropyArgs<T>& a, LossReduction r, T* stats, T* out);
 
-// dx (contiguous [n, c]) from the saved lse; coef[i * coef_stride] * scale is row i's
+// dx (contiguous [n, c]) from the saved stats; coef[i * coef_stride] * scale is row i's
 // incoming gradient (coef_stride 0: one value for every row).
 template <typename T>
-void cross_entropy_backward(const CrossEntropyArgs<T>& a, const T* lse, const T* coef,
+void cross_entropy_backward(const CrossEntropyArgs<T>& a, const T* stats, const T* coef,
                             int64_t coef_stride, double scale, T* dx);
 
 }  // namespace tf
