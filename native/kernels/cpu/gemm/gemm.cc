@@ -297,6 +297,42 @@ void scale_c(int64_t m, int64_t n, T beta, T* C, int64_t rsC, int64_t csC) {
   }
 }
 
+// The tiles of rows [0, mc) x columns [j0, j1) (j0 a multiple of NR) of one K block of
+// depth kc: Ap holds the rows packed (pack_a), Bblock + jr * kc the panel of column jr.
+// C points at row 0 of the block; (ci0, 0) is that row's place in the product (for the
+// epilogue's bias). beta_now scales C; the epilogue runs on each tile when has_epi.
+template <typename T>
+void macro_tiles(const UKernel<T>& uk, int64_t kc, int64_t mc, int64_t j0, int64_t j1, T alpha,
+                 const T* Ap, const T* Bblock, T beta_now, T* C, int64_t rsC, int64_t csC,
+                 bool has_epi, const GemmEpilogue<T>& epi, int64_t ci0) {
+  constexpr int NR = Tile<T>::NR;
+  alignas(64) T edge[kMR * NR];
+  for (int64_t jr = j0; jr < j1; jr += NR) {
+    const int64_t cols = std::min<int64_t>(NR, j1 - jr);
+    const T* bp = Bblock + jr * kc;
+    for (int64_t ir = 0; ir < mc; ir += kMR) {
+      const int rows = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
+      const T* ap = Ap + ir * kc;
+      T* c = C + ir * rsC + jr * csC;
+      if (cols == NR) {
+        uk.rows[rows](kc, alpha, ap, bp, beta_now, c, rsC, csC);
+      } else {
+        uk.rows[rows](kc, alpha, ap, bp, T(0), edge, NR, 1);
+        for (int i = 0; i < rows; ++i) {
+          T* ci = c + i * rsC;
+          const T* e = edge + i * NR;
+          if (beta_now == T(0)) {
+            for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j];
+          } else {
+            for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j] + beta_now * ci[j * csC];
+          }
+        }
+      }
+      if (has_epi) run_epilogue(epi, rows, cols, c, rsC, csC, ci0 + ir, jr);
+    }
+  }
+}
+
 // Rows [i0, i1) x columns [j0, j1) (j0 a multiple of NR) of one product, for the K block
 // that starts at row pc of B (Bblock: that block, packed). beta applies to the first
 // block; the epilogue runs on each tile after the last one.
@@ -305,40 +341,15 @@ void packed_block(const UKernel<T>& uk, const PackedLayout<T>& L, int64_t pc, in
                   int64_t i1, int64_t j0, int64_t j1, T alpha, const T* A, int64_t rsA,
                   int64_t csA, const T* Bblock, T beta, T* C, int64_t rsC, int64_t csC,
                   const GemmEpilogue<T>& epi) {
-  constexpr int NR = Tile<T>::NR;
   const int64_t MC = blocking<T>().mc;
   const int64_t kc = std::min(L.kc, L.k - pc);
   const bool has_epi = epi.active() && pc + kc >= L.k;
   const T beta_now = pc == 0 ? beta : T(1);
   T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(MC * L.kc)));
-  alignas(64) T edge[kMR * NR];
   for (int64_t ic = i0; ic < i1; ic += MC) {
     const int64_t mc = std::min(MC, i1 - ic);
     pack_a(mc, kc, A + ic * rsA + pc * csA, rsA, csA, Ap);
-    for (int64_t jr = j0; jr < j1; jr += NR) {
-      const int64_t cols = std::min<int64_t>(NR, j1 - jr);
-      const T* bp = Bblock + jr * kc;
-      for (int64_t ir = 0; ir < mc; ir += kMR) {
-        const int rows = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
-        const T* ap = Ap + ir * kc;
-        T* c = C + (ic + ir) * rsC + jr * csC;
-        if (cols == NR) {
-          uk.rows[rows](kc, alpha, ap, bp, beta_now, c, rsC, csC);
-        } else {
-          uk.rows[rows](kc, alpha, ap, bp, T(0), edge, NR, 1);
-          for (int i = 0; i < rows; ++i) {
-            T* ci = c + i * rsC;
-            const T* e = edge + i * NR;
-            if (beta_now == T(0)) {
-              for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j];
-            } else {
-              for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j] + beta_now * ci[j * csC];
-            }
-          }
-        }
-        if (has_epi) run_epilogue(epi, rows, cols, c, rsC, csC, ic + ir, jr);
-      }
-    }
+    macro_tiles(uk, kc, mc, j0, j1, alpha, Ap, Bblock, beta_now, C + ic * rsC, rsC, csC, has_epi, epi, ic);
   }
 }
 
@@ -384,6 +395,53 @@ int64_t grain_for(int64_t macs_per_item) {
 }
 
 
+// Panels of B packed together by the few-rows path: 4 x 16 floats = one 256-byte run of
+// each row of B (whole cache lines), 64 KB per panel group at kc = 256 (L2).
+constexpr int64_t kJitPanels = 4;
+
+// Few rows (M <= MC, so all of A's rows fit one packed block) and B not prepacked: packing
+// a whole K block of B first would send it through memory twice once it outgrows L2.
+// Here A's block is packed once per K block and B a few panels at a time, right before
+// the tiles that use them, while they are still in cache. Threads split N (each packs
+// its own copy of A's small block).
+template <typename T>
+void run_few_rows(const GemmArgs<T>& g, const UKernel<T>& uk) {
+  constexpr int NR = Tile<T>::NR;
+  const PackedLayout<T> L(g.k, g.n);
+  const Split s = split_work(g.batch, g.m, g.n, g.k, static_cast<int>(g.m), NR, true);
+  const int64_t items = g.batch * s.pn;
+  parallel_for(items, grain_for(g.m * s.n_chunk * g.k), [&](int64_t begin, int64_t end) {
+    T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(((g.m + kMR - 1) / kMR) * kMR * L.kc)));
+    T* Bg = static_cast<T*>(t_item_b.get(sizeof(T) * static_cast<size_t>(kJitPanels * NR * L.kc)));
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t b = it / s.pn;
+      const int64_t j0 = (it % s.pn) * s.n_chunk, j1 = std::min(g.n, j0 + s.n_chunk);
+      const T* A = g.A + (g.a_offsets ? g.a_offsets[b] : 0);
+      const T* B = g.B + (g.b_offsets ? g.b_offsets[b] : 0);
+      T* C = g.C + (g.c_offsets ? g.c_offsets[b] : 0);
+      for (int64_t pc = 0; pc < g.k; pc += L.kc) {
+        const int64_t kc = std::min(L.kc, g.k - pc);
+        const bool has_epi = g.epi.active() && pc + kc >= g.k;
+        const T beta_now = pc == 0 ? g.beta : T(1);
+        pack_a(g.m, kc, A + pc * g.csA, g.rsA, g.csA, Ap);
+        for (int64_t jg = j0; jg < j1; jg += kJitPanels * NR) {
+          const int64_t jg1 = std::min(j1, jg + kJitPanels * NR);
+          for (int64_t jr = jg; jr < jg1; jr += NR)
+            pack_b_panel<T, NR>(kc, std::min<int64_t>(NR, g.n - jr), B + pc * g.rsB + jr * g.csB, g.rsB, g.csB,
+                                Bg + (jr - jg) * kc);
+          macro_tiles(uk, kc, g.m, jg, jg1, g.alpha, Ap, Bg - jg * kc, beta_now, C, g.rsC, g.csC, has_epi, g.epi, 0);
+        }
+      }
+    }
+    t_item_b.trim();
+  });
+}
+
+long few_rows_limit() {
+  static const long v = env_or("TF_GEMM_FEW_ROWS_M", -1);
+  return v;
+}
+
 template <typename T>
 bool b_shared(const GemmArgs<T>& g) {
   if (g.Bp || !g.b_offsets) return true;
@@ -398,6 +456,15 @@ void run_packed(const GemmArgs<T>& g, const UKernel<T>& uk) {
   const PackedLayout<T> L(g.k, g.n);
   const int64_t threads = std::max(1, num_threads());
   const bool shared = b_shared(g);
+  {
+    const long lim = few_rows_limit();
+    const int64_t few = lim >= 0 ? lim : blocking<T>().mc;
+    // Worth it when B is big next to A (N > M) and not shared by a batch (packed once then).
+    if (!g.Bp && g.m <= few && g.n >= 2 * g.m && g.n * g.k >= (int64_t(1) << 16) && (g.batch == 1 || !shared)) {
+      run_few_rows(g, uk);
+      return;
+    }
+  }
   auto a_of = [&](int64_t b) { return g.A + (g.a_offsets ? g.a_offsets[b] : 0); };
   auto b_of = [&](int64_t b) { return g.B + (g.b_offsets ? g.b_offsets[b] : 0); };
   auto c_of = [&](int64_t b) { return g.C + (g.c_offsets ? g.c_offsets[b] : 0); };
