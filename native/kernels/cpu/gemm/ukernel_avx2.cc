@@ -454,6 +454,33 @@ void gemv_rowb_f32_avx2(int64_t n, int64_t k, float alpha, const float* a, int64
     for (int64_t j = 0; j < w; j += 8) _mm256_store_ps(acc + j, _mm256_setzero_ps());
     const float* b = B + j0;
     int64_t p = 0;
+    // Eight rows of B per pass over the chunk, in two independent FMA chains, so the
+    // accumulator goes through L1 once per eight rows.
+    for (; p + 8 <= k; p += 8) {
+      __m256 av[8];
+      const float* br[8];
+      for (int q = 0; q < 8; ++q) {
+        av[q] = _mm256_set1_ps(a[(p + q) * inca]);
+        br[q] = b + (p + q) * rsB;
+      }
+      int64_t j = 0;
+      for (; j < wv; j += 8) {
+        __m256 s0 = _mm256_fmadd_ps(av[0], _mm256_loadu_ps(br[0] + j), _mm256_load_ps(acc + j));
+        __m256 s1 = _mm256_mul_ps(av[1], _mm256_loadu_ps(br[1] + j));
+        s0 = _mm256_fmadd_ps(av[2], _mm256_loadu_ps(br[2] + j), s0);
+        s1 = _mm256_fmadd_ps(av[3], _mm256_loadu_ps(br[3] + j), s1);
+        s0 = _mm256_fmadd_ps(av[4], _mm256_loadu_ps(br[4] + j), s0);
+        s1 = _mm256_fmadd_ps(av[5], _mm256_loadu_ps(br[5] + j), s1);
+        s0 = _mm256_fmadd_ps(av[6], _mm256_loadu_ps(br[6] + j), s0);
+        s1 = _mm256_fmadd_ps(av[7], _mm256_loadu_ps(br[7] + j), s1);
+        _mm256_store_ps(acc + j, _mm256_add_ps(s0, s1));
+      }
+      if (j < w) {
+        __m256 s0 = _mm256_load_ps(acc + j);
+        for (int q = 0; q < 8; ++q) s0 = _mm256_fmadd_ps(av[q], _mm256_maskload_ps(br[q] + j, mt), s0);
+        _mm256_store_ps(acc + j, s0);
+      }
+    }
     for (; p + 4 <= k; p += 4) {
       const __m256 a0 = _mm256_set1_ps(a[p * inca]), a1 = _mm256_set1_ps(a[(p + 1) * inca]);
       const __m256 a2 = _mm256_set1_ps(a[(p + 2) * inca]), a3 = _mm256_set1_ps(a[(p + 3) * inca]);
