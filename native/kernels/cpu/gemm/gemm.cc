@@ -151,12 +151,22 @@ const Blocking& blocking() {
 // ---- packing -----------------------------------------------------------------------------
 
 // Rows [0, rows) of an mc x kc block of A into panels of MR rows, zero-padded:
-// Ap[panel * MR * kc + p * MR + i] = A[(panel * MR + i) * rsA + p * csA].
+// Ap[panel * MR * kc + p * MR + i] = A[(panel * MR + i) * rsA + p * csA]. Ap needs 16
+// elements of slack after the block (the AVX2 panel packer's stores run 2 past a panel).
 template <typename T>
 void pack_a(int64_t mc, int64_t kc, const T* A, int64_t rsA, int64_t csA, T* Ap) {
   for (int64_t i0 = 0; i0 < mc; i0 += kMR) {
     const int64_t rows = std::min<int64_t>(kMR, mc - i0);
     const T* a = A + i0 * rsA;
+#ifdef TF_HAVE_AVX2_KERNELS
+    if constexpr (std::is_same_v<T, float>) {
+      if (rows == kMR && csA == 1 && use_avx2()) {
+        pack_a6_rows_f32_avx2(kc, a, rsA, Ap);
+        Ap += kMR * kc;
+        continue;
+      }
+    }
+#endif
     if (rows == kMR && csA == 1) {
       const T* r0 = a; const T* r1 = a + rsA; const T* r2 = a + 2 * rsA;
       const T* r3 = a + 3 * rsA; const T* r4 = a + 4 * rsA; const T* r5 = a + 5 * rsA;
@@ -345,7 +355,8 @@ void packed_block(const UKernel<T>& uk, const PackedLayout<T>& L, int64_t pc, in
   const int64_t kc = std::min(L.kc, L.k - pc);
   const bool has_epi = epi.active() && pc + kc >= L.k;
   const T beta_now = pc == 0 ? beta : T(1);
-  T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(MC * L.kc)));
+  // (+16: pack_a's vector stores may run 2 elements past the last panel)
+  T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(MC * L.kc + 16)));
   for (int64_t ic = i0; ic < i1; ic += MC) {
     const int64_t mc = std::min(MC, i1 - ic);
     pack_a(mc, kc, A + ic * rsA + pc * csA, rsA, csA, Ap);
@@ -411,7 +422,7 @@ void run_few_rows(const GemmArgs<T>& g, const UKernel<T>& uk) {
   const Split s = split_work(g.batch, g.m, g.n, g.k, static_cast<int>(g.m), NR, true);
   const int64_t items = g.batch * s.pn;
   parallel_for(items, grain_for(g.m * s.n_chunk * g.k), [&](int64_t begin, int64_t end) {
-    T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(((g.m + kMR - 1) / kMR) * kMR * L.kc)));
+    T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(((g.m + kMR - 1) / kMR) * kMR * L.kc + 16)));
     T* Bg = static_cast<T*>(t_item_b.get(sizeof(T) * static_cast<size_t>(kJitPanels * NR * L.kc)));
     for (int64_t it = begin; it < end; ++it) {
       const int64_t b = it / s.pn;

@@ -384,6 +384,40 @@ void epilogue_f32_avx2(const GemmEpilogue<float>& e, int64_t rows, int64_t cols,
   }
 }
 
+// One 6-row panel of A with contiguous rows: Ap[p * 6 + i] = A[i * rsA + p], 8 steps of p
+// at a time through an 8 x 8 register transpose (rows 6 and 7 unused). Each 8-wide store
+// runs 2 floats past its 6: the next store overwrites them, and the last one lands in the
+// 16 floats of slack the caller leaves after the panel.
+void pack_a6_rows_f32_avx2(int64_t kc, const float* A, int64_t rsA, float* Ap) {
+  int64_t p = 0;
+  const __m256 z = _mm256_setzero_ps();
+  for (; p + 8 <= kc; p += 8) {
+    const float* src = A + p;
+    const __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + rsA);
+    const __m256 r2 = _mm256_loadu_ps(src + 2 * rsA), r3 = _mm256_loadu_ps(src + 3 * rsA);
+    const __m256 r4 = _mm256_loadu_ps(src + 4 * rsA), r5 = _mm256_loadu_ps(src + 5 * rsA);
+    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    const __m256 t6 = _mm256_unpacklo_ps(z, z), t7 = t6;
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    float* d = Ap + p * 6;
+    _mm256_storeu_ps(d + 0 * 6, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(d + 1 * 6, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(d + 2 * 6, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(d + 3 * 6, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(d + 4 * 6, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(d + 5 * 6, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(d + 6 * 6, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_storeu_ps(d + 7 * 6, _mm256_permute2f128_ps(s3, s7, 0x31));
+  }
+  for (; p < kc; ++p)
+    for (int i = 0; i < 6; ++i) Ap[p * 6 + i] = A[i * rsA + p];
+}
+
 // Bp[p * 16 + j] = B[j * csB + p]: 8 x 8 blocks loaded along the columns, transposed in
 // registers, stored as rows of the panel.
 void pack_b16_cols_f32_avx2(int64_t kc, const float* B, int64_t csB, float* Bp) {
