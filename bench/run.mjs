@@ -4,6 +4,9 @@
 //
 //   npm run bench:setup                      # installs the JS peers into bench/node_modules
 //   npm run bench -- --suite ops --threads 1,2 [--write]
+//   [--rounds 3]     measure tensorforge and each peer in turn this many times, median per workload
+//   [--clock cpu]    process CPU time instead of wall time (for machines shared with other jobs;
+//                    on more than 1 thread it sums the threads' time)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +22,8 @@ const { values: opts } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     peers: { type: 'string', default: 'torch,numpy,ort,tfjs-wasm,tfjs-cpu' },
     write: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '1' },
+    clock: { type: 'string', default: 'wall' },
     // Measured FP32 FMA peak in GFLOP/s on 1 and 2 cores of this machine kind
     // (../shared/ANCHORS.md); --peak 97,173 overrides.
     peak: { type: 'string', default: '97,173' },
@@ -30,6 +35,21 @@ const suite = suites[opts.suite];
 if (!suite) throw new Error(`unknown suite ${opts.suite}; known: ${Object.keys(suites).join(', ')}`);
 const threadCounts = opts.threads.split(',').map(Number);
 const wanted = new Set(opts.peers.split(','));
+const rounds = Math.max(1, Number(opts.rounds) || 1);
+if (opts.clock !== 'wall' && opts.clock !== 'cpu') throw new Error(`--clock must be wall or cpu, got ${opts.clock}`);
+if (opts.clock === 'cpu') process.env.TF_BENCH_CLOCK = 'cpu';
+
+// The median over rounds of each workload's time (a failed round counts as missing).
+function medianOf(results) {
+  const ok = results.filter((r) => !r.error);
+  if (ok.length === 0) return results[0];
+  const out = {};
+  for (const name of Object.keys(ok[0])) {
+    const v = ok.map((r) => r[name]).filter((x) => x != null).sort((a, b) => a - b);
+    out[name] = v.length ? v[v.length >> 1] : null;
+  }
+  return out;
+}
 
 function runJson(cmd, args, env = {}) {
   const r = spawnSync(cmd, args, { cwd: here, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -68,15 +88,24 @@ const tables = [];
 const singleCache = new Map();
 for (const t of threadCounts) {
   console.log(`\n== suite ${opts.suite}, ${t} thread(s): microseconds per call (lower is better)`);
-  const ours = runJson(process.execPath, ['peers/tensorforge.mjs', '--suite', opts.suite, '--threads', String(t)]);
-  if (ours.error) throw new Error(ours.error);
+  // Rounds alternate tensorforge and the peers, so a change in the machine's load hits all.
+  const oursRounds = [];
+  const theirRounds = new Map(active.map((p) => [p.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    const o = runJson(process.execPath, ['peers/tensorforge.mjs', '--suite', opts.suite, '--threads', String(t)]);
+    if (o.error) throw new Error(o.error);
+    oursRounds.push(o);
+    for (const p of active) {
+      if (p.single && singleCache.has(p.id)) continue;
+      const res = p.run(t);
+      theirRounds.get(p.name).push(res);
+      if (p.single) singleCache.set(p.id, res);
+    }
+  }
+  const ours = medianOf(oursRounds);
   const theirs = {};
   for (const p of active) {
-    if (p.single && singleCache.has(p.id)) theirs[p.name] = singleCache.get(p.id);
-    else {
-      theirs[p.name] = p.run(t);
-      if (p.single) singleCache.set(p.id, theirs[p.name]);
-    }
+    theirs[p.name] = p.single && singleCache.has(p.id) && theirRounds.get(p.name).length === 0 ? singleCache.get(p.id) : medianOf(theirRounds.get(p.name));
     if (theirs[p.name].error) console.log(`peer ${p.name} failed: ${theirs[p.name].error}`);
   }
   const withFlops = suite.some((w) => w.flops);
@@ -136,7 +165,7 @@ if (opts.write) {
     `## Suite \`${opts.suite}\` — ${new Date().toISOString().slice(0, 10)}`,
     '',
     `Machine: ${cpu}, ${os.availableParallelism?.() ?? os.cpus().length} cores available, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; PyTorch ${torchVersion}.`,
-    'Times in microseconds per call (median of 7 repeats), results freed each call. "speedup vs best" = best peer time / tensorforge time (> 1: tensorforge is faster); "vs X" = X time / tensorforge time. tfjs peers run single-threaded and are measured once.',
+    `Times in microseconds per call (${opts.clock === 'cpu' ? 'process CPU time (user + system)' : 'wall time'}, median of 7 repeats${rounds > 1 ? `, median of ${rounds} rounds that alternate the libraries` : ''}), results freed each call. "speedup vs best" = best peer time / tensorforge time (> 1: tensorforge is faster); "vs X" = X time / tensorforge time. tfjs peers run single-threaded and are measured once.`,
     ...(suite.some((w) => w.flops) ? [`GFLOP/s = flops / time; percent of the measured FP32 peak (${peaks.join(', ')} GFLOP/s on ${peaks.map((_, i) => i + 1).join(', ')} thread(s)).`] : []),
     '',
     ...tables.flatMap((t) => [`### ${t.threads} thread(s)`, '', t.md, '']),
