@@ -63,12 +63,16 @@ const GELU_K = Math.sqrt(2 / Math.PI);
 const zero: UnaryBackward = (g) => zerosLike(g);
 
 /**
- * relu's gradient from its output: g where y > 0, else 0, in one native pass. When the
- * backward itself is recorded (createGraph) it is composed of differentiable ops.
+ * @internal relu's gradient from its output: g where y > 0, else 0, in one native pass.
+ * When the backward itself is recorded (createGraph) it is composed of differentiable ops.
  */
-function reluBackward(g: Tensor, _x: Tensor, y: Tensor): Tensor {
+export function reluGrad(g: Tensor, y: Tensor): Tensor {
   if (needsGrad(g)) return where(gt(y, 0), g, 0);
   return launchBinary('reluBackward', B.reluBackward, g, y, y.dtype, y.dtype);
+}
+
+function reluBackward(g: Tensor, _x: Tensor, y: Tensor): Tensor {
+  return reluGrad(g, y);
 }
 
 /** Backward per unary op code, and which of x / y it reads. */
