@@ -4,9 +4,6 @@
 //
 //   npm run bench:setup                      # installs the JS peers into bench/node_modules
 //   npm run bench -- --suite ops --threads 1,2 [--write]
-//   [--rounds 3]     measure tensorforge and each peer in turn this many times, median per workload
-//   [--clock cpu]    process CPU time instead of wall time (for machines shared with other jobs;
-//                    on more than 1 thread it sums the threads' time)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -22,7 +19,11 @@ const { values: opts } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     peers: { type: 'string', default: 'torch,numpy,ort,tfjs-wasm,tfjs-cpu' },
     write: { type: 'boolean', default: false },
+    // Runs tensorforge and each peer this many times, interleaved, and keeps each one's best
+    // time per workload: on a shared, busy machine that is the fairest side-by-side figure.
     rounds: { type: 'string', default: '1' },
+    // --clock cpu: process CPU time (user + system) instead of wall time, for machines shared
+    // with other jobs (on more than 1 thread it sums the threads' time). See timing.mjs.
     clock: { type: 'string', default: 'wall' },
     // Measured FP32 FMA peak in GFLOP/s on 1 and 2 cores of this machine kind
     // (../shared/ANCHORS.md); --peak 97,173 overrides.
@@ -35,21 +36,8 @@ const suite = suites[opts.suite];
 if (!suite) throw new Error(`unknown suite ${opts.suite}; known: ${Object.keys(suites).join(', ')}`);
 const threadCounts = opts.threads.split(',').map(Number);
 const wanted = new Set(opts.peers.split(','));
-const rounds = Math.max(1, Number(opts.rounds) || 1);
 if (opts.clock !== 'wall' && opts.clock !== 'cpu') throw new Error(`--clock must be wall or cpu, got ${opts.clock}`);
 if (opts.clock === 'cpu') process.env.TF_BENCH_CLOCK = 'cpu';
-
-// The median over rounds of each workload's time (a failed round counts as missing).
-function medianOf(results) {
-  const ok = results.filter((r) => !r.error);
-  if (ok.length === 0) return results[0];
-  const out = {};
-  for (const name of Object.keys(ok[0])) {
-    const v = ok.map((r) => r[name]).filter((x) => x != null).sort((a, b) => a - b);
-    out[name] = v.length ? v[v.length >> 1] : null;
-  }
-  return out;
-}
 
 function runJson(cmd, args, env = {}) {
   const r = spawnSync(cmd, args, { cwd: here, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -88,26 +76,30 @@ const tables = [];
 const singleCache = new Map();
 for (const t of threadCounts) {
   console.log(`\n== suite ${opts.suite}, ${t} thread(s): microseconds per call (lower is better)`);
-  // Rounds alternate tensorforge and the peers, so a change in the machine's load hits all.
-  const oursRounds = [];
-  const theirRounds = new Map(active.map((p) => [p.name, []]));
+  const rounds = Math.max(1, Number(opts.rounds));
+  const best = (a, b) => {
+    if (a.error || b.error) return a.error ? b : a;
+    for (const k of Object.keys(b)) if (b[k] != null && (a[k] == null || b[k] < a[k])) a[k] = b[k];
+    return a;
+  };
+  if (rounds > 1) console.log(`(best of ${rounds} interleaved rounds)`);
+  // Each round runs tensorforge, then every peer; everyone gets the same number of runs.
+  const runOurs = () => runJson(process.execPath, ['peers/tensorforge.mjs', '--suite', opts.suite, '--threads', String(t)]);
+  let ours = runOurs();
+  if (ours.error) throw new Error(ours.error);
+  const theirs = {};
   for (let r = 0; r < rounds; r++) {
-    const o = runJson(process.execPath, ['peers/tensorforge.mjs', '--suite', opts.suite, '--threads', String(t)]);
-    if (o.error) throw new Error(o.error);
-    oursRounds.push(o);
+    if (r > 0) ours = best(ours, runOurs());
     for (const p of active) {
-      if (p.single && singleCache.has(p.id)) continue;
-      const res = p.run(t);
-      theirRounds.get(p.name).push(res);
-      if (p.single) singleCache.set(p.id, res);
+      if (p.single && singleCache.has(p.id)) {
+        theirs[p.name] = singleCache.get(p.id);
+        continue;
+      }
+      theirs[p.name] = r === 0 ? p.run(t) : best(theirs[p.name], p.run(t));
+      if (p.single && r === rounds - 1) singleCache.set(p.id, theirs[p.name]);
     }
   }
-  const ours = medianOf(oursRounds);
-  const theirs = {};
-  for (const p of active) {
-    theirs[p.name] = p.single && singleCache.has(p.id) && theirRounds.get(p.name).length === 0 ? singleCache.get(p.id) : medianOf(theirRounds.get(p.name));
-    if (theirs[p.name].error) console.log(`peer ${p.name} failed: ${theirs[p.name].error}`);
-  }
+  for (const p of active) if (theirs[p.name].error) console.log(`peer ${p.name} failed: ${theirs[p.name].error}`);
   const withFlops = suite.some((w) => w.flops);
   const peerCols = active.map((p) => p.name + (p.single ? ' (1 thr)' : ''));
   const header = withFlops
@@ -165,7 +157,8 @@ if (opts.write) {
     `## Suite \`${opts.suite}\` — ${new Date().toISOString().slice(0, 10)}`,
     '',
     `Machine: ${cpu}, ${os.availableParallelism?.() ?? os.cpus().length} cores available, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; PyTorch ${torchVersion}.`,
-    `Times in microseconds per call (${opts.clock === 'cpu' ? 'process CPU time (user + system)' : 'wall time'}, median of 7 repeats${rounds > 1 ? `, median of ${rounds} rounds that alternate the libraries` : ''}), results freed each call. "speedup vs best" = best peer time / tensorforge time (> 1: tensorforge is faster); "vs X" = X time / tensorforge time. tfjs peers run single-threaded and are measured once.`,
+    `Times in microseconds per call (${opts.clock === 'cpu' ? 'process CPU time, ' : ''}median of 7 repeats${Number(opts.rounds) > 1 ? `; best of ${opts.rounds} interleaved runs of each` : ''}), results freed each call. ` +
+      '"speedup vs best" = best peer time / tensorforge time (> 1: tensorforge is faster); "vs X" = X time / tensorforge time. tfjs peers run single-threaded and are measured once.',
     ...(suite.some((w) => w.flops) ? [`GFLOP/s = flops / time; percent of the measured FP32 peak (${peaks.join(', ')} GFLOP/s on ${peaks.map((_, i) => i + 1).join(', ')} thread(s)).`] : []),
     '',
     ...tables.flatMap((t) => [`### ${t.threads} thread(s)`, '', t.md, '']),
