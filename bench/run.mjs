@@ -22,6 +22,9 @@ const { values: opts } = parseArgs({
     // Runs tensorforge and each peer this many times, interleaved, and keeps each one's best
     // time per workload: on a shared, busy machine that is the fairest side-by-side figure.
     rounds: { type: 'string', default: '1' },
+    // --clock cpu: process CPU time (user + system) instead of wall time, for machines shared
+    // with other jobs (on more than 1 thread it sums the threads' time). See timing.mjs.
+    clock: { type: 'string', default: 'wall' },
     // Measured FP32 FMA peak in GFLOP/s on 1 and 2 cores of this machine kind
     // (../shared/ANCHORS.md); --peak 97,173 overrides.
     peak: { type: 'string', default: '97,173' },
@@ -33,6 +36,8 @@ const suite = suites[opts.suite];
 if (!suite) throw new Error(`unknown suite ${opts.suite}; known: ${Object.keys(suites).join(', ')}`);
 const threadCounts = opts.threads.split(',').map(Number);
 const wanted = new Set(opts.peers.split(','));
+if (opts.clock !== 'wall' && opts.clock !== 'cpu') throw new Error(`--clock must be wall or cpu, got ${opts.clock}`);
+if (opts.clock === 'cpu') process.env.TF_BENCH_CLOCK = 'cpu';
 
 function runJson(cmd, args, env = {}) {
   const r = spawnSync(cmd, args, { cwd: here, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -152,7 +157,7 @@ if (opts.write) {
     `## Suite \`${opts.suite}\` — ${new Date().toISOString().slice(0, 10)}`,
     '',
     `Machine: ${cpu}, ${os.availableParallelism?.() ?? os.cpus().length} cores available, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; PyTorch ${torchVersion}.`,
-    `Times in microseconds per call (median of 7 repeats${Number(opts.rounds) > 1 ? `; best of ${opts.rounds} interleaved runs of each` : ''}), results freed each call. ` +
+    `Times in microseconds per call (${opts.clock === 'cpu' ? 'process CPU time, ' : ''}median of 7 repeats${Number(opts.rounds) > 1 ? `; best of ${opts.rounds} interleaved runs of each` : ''}), results freed each call. ` +
       '"speedup vs best" = best peer time / tensorforge time (> 1: tensorforge is faster); "vs X" = X time / tensorforge time. tfjs peers run single-threaded and are measured once.',
     ...(suite.some((w) => w.flops) ? [`GFLOP/s = flops / time; percent of the measured FP32 peak (${peaks.join(', ')} GFLOP/s on ${peaks.map((_, i) => i + 1).join(', ')} thread(s)).`] : []),
     '',

@@ -61,6 +61,16 @@ export interface NativeAddon {
   rnnWorkspaceSize(cfg: Float64Array): number;
   rnnForward(dtype: number, cfg: Float64Array, handles: (NativeHandle | null)[], offsets: Float64Array, lengths: Float64Array | null): void;
   rnnBackward(dtype: number, cfg: Float64Array, handles: (NativeHandle | null)[], offsets: Float64Array, lengths: Float64Array | null): void;
+  // loss family (native/addon/loss_entries.cc): the fused cross entropy of
+  // native/kernels/cpu/loss/cross_entropy.h. meta = [n, c, rs, cs, ts, ws, ignoreIndex,
+  // smoothing, reduction (0 none, 1 sum, 2 mean)]; lse: [n, 2] row stats (max, log-sum);
+  // result <- [badRow, badValue, totalWeight].
+  crossEntropy(dtype: number, x: NativeHandle, xOffset: number, meta: Float64Array, target: NativeHandle,
+    targetOffset: number, weight: NativeHandle | null, weightOffset: number, lse: NativeHandle, out: NativeHandle,
+    result: Float64Array): void;
+  crossEntropyBackward(dtype: number, x: NativeHandle, xOffset: number, meta: Float64Array, target: NativeHandle,
+    targetOffset: number, weight: NativeHandle | null, weightOffset: number, lse: NativeHandle, coef: NativeHandle,
+    coefOffset: number, coefStride: number, scale: number, dx: NativeHandle): void;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.

@@ -17,6 +17,7 @@ import { reshape, unsqueeze } from '../ops/view';
 import { where } from '../ops/where';
 import { noGrad, record } from '../autograd/graph';
 import { checkIndices } from './functional';
+import { canFuseCrossEntropy, fusedCrossEntropy } from './losses_cross_entropy';
 import { checkFloat, checkNumber, checkReduction, checkTensor, composed, reduce, sameShape, type Reduction } from './util';
 
 /** Options every loss takes. */
@@ -111,7 +112,8 @@ export interface CrossEntropyOptions extends ClassLossOptions {
   labelSmoothing?: number;
 }
 
-interface ClassInputs {
+/** @internal */
+export interface ClassInputs {
   x: Tensor;
   target: Tensor;
   weight: Tensor | null;
@@ -119,7 +121,8 @@ interface ClassInputs {
   C: number;
 }
 
-function checkClassInput(op: string, input: unknown, target: unknown, weight: unknown, indices: boolean): ClassInputs {
+/** @internal */
+export function checkClassInput(op: string, input: unknown, target: unknown, weight: unknown, indices: boolean): ClassInputs {
   const x = checkFloat(op, input);
   const t = checkTensor(op, target, 'target');
   if (x.ndim === 0) throw new ShapeError(op, `input must be [C] or [N, C, ...], got a 0-d tensor`);
@@ -207,8 +210,8 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const ig = checkIgnoreIndex(op, ignoreIndex);
   checkNumber(op, labelSmoothing, 'labelSmoothing', (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
   const { x, classDim, C } = c;
-  const wb = c.weight === null ? null : reshape(c.weight, x.shape.map((d, i) => (i === classDim ? d : 1)));
   if (!indices) {
+    const wb = c.weight === null ? null : reshape(c.weight, x.shape.map((d, i) => (i === classDim ? d : 1)));
     if (c.target.dtype !== x.dtype) throw new DTypeError(op, `probability target has dtype ${c.target.dtype} but input has dtype ${x.dtype}`);
     if (ignoreIndex !== -100) throw new ArgumentError(op, 'ignoreIndex applies to class-index targets only, not to probability targets');
     return composed([x, c.weight, c.target], () => {
@@ -220,6 +223,18 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
       return reduce(neg(sum(prod, classDim)), r);
     });
   }
+  if (canFuseCrossEntropy(x, c.target, c.weight)) return fusedCrossEntropy(op, x, c.target, c.weight, ig, labelSmoothing, r as Reduction);
+  return composedCrossEntropy(op, c, ig, labelSmoothing, r as Reduction);
+}
+
+/**
+ * @internal crossEntropy of class indices composed of public ops: the path for inputs the
+ * fused kernel does not take (K-dim inputs, a weight that requires grad), and the
+ * reference the fused kernel is tested against.
+ */
+export function composedCrossEntropy(op: string, c: ClassInputs, ig: number, labelSmoothing: number, r: Reduction): Tensor {
+  const { x, classDim, C } = c;
+  const wb = c.weight === null ? null : reshape(c.weight, x.shape.map((d, i) => (i === classDim ? d : 1)));
   checkIndices(op, c.target, C, 'target', ig);
   return composed([x, c.weight], () => {
     const logp = logSoftmax(x, classDim);

@@ -20,7 +20,7 @@ export type Operand = Tensor | Scalar;
 /** Binary op codes (native BinaryOp). Codes >= 16 write bool. */
 export const B = {
   add: 0, sub: 1, mul: 2, div: 3, divTrunc: 4, divFloor: 5, pow: 6, maximum: 7, minimum: 8,
-  remainder: 9, fmod: 10, addAlpha: 11,
+  remainder: 9, fmod: 10, addAlpha: 11, reluBackward: 12,
   eq: 16, ne: 17, lt: 18, le: 19, gt: 20, ge: 21, logicalAnd: 22, logicalOr: 23, logicalXor: 24,
 } as const;
 

@@ -10,7 +10,8 @@ import { native } from '../native';
 import { Storage } from '../storage';
 import { Tensor, isTensor } from '../tensor';
 import { activationCode, applyActivation, checkTensor, matmul, runGemm, type Activation, type MatView } from './matmul';
-import { needsGradAny, noGrad, record, AutogradError } from '../autograd/graph';
+import { needsGradAny, noGrad, record, AutogradError, type Node } from '../autograd/graph';
+import { reluGrad } from './unary';
 import { sum } from './reduce';
 import { reshape, transpose } from './view';
 
@@ -149,19 +150,18 @@ export function linear(input: Tensor, weight: Tensor | PackedLinear, bias?: Tens
     throw new DTypeError(op, `input, weight and bias must have the same dtype, got ${input.dtype}, ${wDtype}${bias ? ` and ${bias.dtype}` : ''}`);
   }
   if (needsGradAny(bias ? [input, weight as Tensor, bias] : [input, weight as Tensor])) {
-    // Under autograd: the product, bias and activation as recorded ops (the fused
-    // epilogue has no gradient of its own).
+    // Under autograd: one recorded node for the product and bias (with relu fused into
+    // it); other activations follow as their own recorded ops.
     if (packed) throw new AutogradError(op, 'a PackedLinear has no gradient: pass the weight tensor when the input requires grad');
     const w = weight as Tensor;
+    if (opts.activation === 'relu') {
+      // relu stays fused in the forward; the backward masks g with the output (y > 0).
+      const y = noGrad(() => linear(input, w, bias, opts));
+      return record(op, y, bias ? [input, w, bias] : [input, w], (g, node) => linearGrads(reluGrad(g, y), node, input, w, bias, outF, inF), [input, w, y]);
+    }
+    // One node for product and bias, then the activation as its own op.
     const pre = noGrad(() => linear(input, w, bias));
-    // One node for product and bias: the weight's gradient comes out as gᵀ·x in the
-    // weight's own [out, in] layout (a transposed view would cost a copy per step).
-    const y = record(op, pre, bias ? [input, w, bias] : [input, w], (g) => {
-      const g2 = reshape(g, [-1, outF]);
-      const grads = [matmul(g, w), matmul(transpose(g2, 0, 1), reshape(input, [-1, inF]))];
-      if (bias) grads.push(sum(g2, 0));
-      return grads;
-    }, [input, w]);
+    const y = record(op, pre, bias ? [input, w, bias] : [input, w], (g, node) => linearGrads(g, node, input, w, bias, outF, inF), [input, w]);
     return applyActivation(opts.activation, y);
   }
   const lead = input.shape.slice(0, -1);
@@ -197,6 +197,22 @@ export function linear(input: Tensor, weight: Tensor | PackedLinear, bias?: Tens
     throw e;
   }
   return out;
+}
+
+/**
+ * The gradients of linear's inputs from g, the gradient of its pre-activation output.
+ * Only those the graph needs are computed (the first layer's input gradient is as costly
+ * as its weight gradient and nobody reads it); the weight's comes out as gᵀ·x in the
+ * weight's own [out, in] layout (a transposed view would cost a copy per step).
+ */
+function linearGrads(g: Tensor, node: Node, input: Tensor, w: Tensor, bias: Tensor | null | undefined, outF: number, inF: number): (Tensor | null)[] {
+  const g2 = reshape(g, [-1, outF]);
+  const grads: (Tensor | null)[] = [
+    node.needs(0) ? matmul(g, w) : null,
+    node.needs(1) ? matmul(transpose(g2, 0, 1), reshape(input, [-1, inF])) : null,
+  ];
+  if (bias) grads.push(node.needs(2) ? sum(g2, 0) : null);
+  return grads;
 }
 
 declare module '../tensor' {

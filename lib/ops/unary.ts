@@ -8,7 +8,7 @@ import { type DType, isFloating } from '../dtype';
 import { ArgumentError, DTypeError } from '../errors';
 import { Tensor, isTensor } from '../tensor';
 import { to } from './copy';
-import { INT32_MAX, INT32_MIN, U, checkInPlace, checkTensorArg, launchUnary, launchUnaryInPlace } from './elementwise_common';
+import { B, INT32_MAX, INT32_MIN, U, checkInPlace, checkTensorArg, launchBinary, launchUnary, launchUnaryInPlace } from './elementwise_common';
 import { add, div, maximum, minimum, mul, sub } from './binary';
 import { inPlaceNeedsGrad, needsGrad, record } from '../autograd/graph';
 import { logicalAnd, ge, gt, le } from './compare';
@@ -62,6 +62,19 @@ const SQRT_2PI = Math.sqrt(2 * Math.PI);
 const GELU_K = Math.sqrt(2 / Math.PI);
 const zero: UnaryBackward = (g) => zerosLike(g);
 
+/**
+ * @internal relu's gradient from its output: g where y > 0, else 0, in one native pass.
+ * When the backward itself is recorded (createGraph) it is composed of differentiable ops.
+ */
+export function reluGrad(g: Tensor, y: Tensor): Tensor {
+  if (needsGrad(g)) return where(gt(y, 0), g, 0);
+  return launchBinary('reluBackward', B.reluBackward, g, y, y.dtype, y.dtype);
+}
+
+function reluBackward(g: Tensor, _x: Tensor, y: Tensor): Tensor {
+  return reluGrad(g, y);
+}
+
 /** Backward per unary op code, and which of x / y it reads. */
 const GRADS: Record<number, [UnaryBackward, '' | 'x' | 'y' | 'xy']> = {
   [U.neg]: [(g) => neg(g), ''],
@@ -76,7 +89,7 @@ const GRADS: Record<number, [UnaryBackward, '' | 'x' | 'y' | 'xy']> = {
   [U.cos]: [(g, x) => neg(mul(g, sin(x))), 'x'],
   [U.tanh]: [(g, _x, y) => mul(g, sub(1, mul(y, y))), 'y'],
   [U.sigmoid]: [(g, _x, y) => mul(g, mul(y, sub(1, y))), 'y'],
-  [U.relu]: [(g, _x, y) => where(gt(y, 0), g, 0), 'y'],
+  [U.relu]: [reluBackward, 'y'],
   [U.reciprocal]: [(g, _x, y) => neg(mul(g, mul(y, y))), 'y'],
   [U.square]: [(g, x) => mul(g, mul(x, 2)), 'x'],
   [U.sign]: [zero, ''],

@@ -24,6 +24,8 @@ const T3ignore = idx([2, -100, 1]);
 const T2x2 = idx([0, 2, 1, 2], [2, 2]);
 const YPM = tf.keep(tf.tensor([1, -1, 1], { dtype: 'float64' }));
 const IDS = idx([1, 0, 3, 1], [2, 2]);
+const T0d = idx([3], []);
+const W4 = tf.keep(tf.tensor([0.5, 2, 1, 1.5], { dtype: 'float64' }));
 
 /** Layers whose parameters are plain inputs (functional forms), and modules in eval/train modes. */
 export const layerCases: NNGradCase[] = [
@@ -63,6 +65,12 @@ export const lossCases: NNGradCase[] = [
   { name: 'huberLoss', fn: (x, y) => F.huberLoss(x, y, { delta: 0.7 }), inputShapes: [[3, 4], [3, 4]] },
   { name: 'crossEntropy', fn: (x) => F.crossEntropy(x, T3), inputShapes: [[3, 4]] },
   { name: 'crossEntropy weight ignoreIndex labelSmoothing', fn: (x, w) => F.crossEntropy(x, T3ignore, { weight: w, labelSmoothing: 0.2 }), inputShapes: [[3, 4], [4]], inputRange: [[-2, 2], [0.2, 2]] },
+  // the fused kernel (2-d or 1-d logits, class indices, a weight that needs no gradient)
+  { name: 'crossEntropy fused: constant weight, ignoreIndex, labelSmoothing', fn: (x) => F.crossEntropy(x, T3ignore, { weight: W4, labelSmoothing: 0.3 }), inputShapes: [[3, 4]] },
+  { name: 'crossEntropy fused none, labelSmoothing', fn: (x) => F.crossEntropy(x, T3ignore, { reduction: 'none', labelSmoothing: 0.1 }), inputShapes: [[3, 4]] },
+  { name: 'crossEntropy fused sum, weight', fn: (x) => F.crossEntropy(x, T3, { reduction: 'sum', weight: W4 }), inputShapes: [[3, 4]] },
+  { name: 'crossEntropy fused 1-d input', fn: (x) => F.crossEntropy(x, T0d, { labelSmoothing: 0.2 }), inputShapes: [[5]] },
+  { name: 'crossEntropy fused transposed input', fn: (x) => F.crossEntropy(x.t(), T3, { reduction: 'none' }), inputShapes: [[4, 3]] },
   { name: 'crossEntropy K-dim none', fn: (x) => F.crossEntropy(x, T2x2, { reduction: 'none' }), inputShapes: [[2, 3, 2]] },
   { name: 'crossEntropy probabilities', fn: (x, p) => F.crossEntropy(x, p, { labelSmoothing: 0.1 }), inputShapes: [[3, 4], [3, 4]], inputRange: [[-2, 2], [0, 1]] },
   { name: 'nllLoss weight', fn: (x, w) => F.nllLoss(x, T3ignore, { weight: w }), inputShapes: [[3, 4], [4]], inputRange: [[-2, 2], [0.2, 2]] },

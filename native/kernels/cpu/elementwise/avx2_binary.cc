@@ -30,6 +30,12 @@ struct MinV {
   static float s(float a, float b) { return min_nan(a, b); }
 };
 
+// relu's gradient: a where b > 0, else 0 (NaN b compares false: 0).
+struct ReluBwdV {
+  static __m256 v(__m256 a, __m256 b) { return _mm256_and_ps(a, _mm256_cmp_ps(b, _mm256_setzero_ps(), _CMP_GT_OQ)); }
+  static float s(float a, float b) { return b > 0.0f ? a : 0.0f; }
+};
+
 template <typename Op, bool kVecA, bool kVecB>
 void run(float* out, const float* a, const float* b, int64_t n) {
   const __m256 av = kVecA ? _mm256_setzero_ps() : _mm256_set1_ps(*a);
@@ -66,6 +72,7 @@ bool avx2_binary_f32(BinaryOp op, float* out, const float* a, int64_t sa, const 
     case BinaryOp::kDiv: run_strides<DivV>(out, a, sa, b, sb, n); return true;
     case BinaryOp::kMaximum: run_strides<MaxV>(out, a, sa, b, sb, n); return true;
     case BinaryOp::kMinimum: run_strides<MinV>(out, a, sa, b, sb, n); return true;
+    case BinaryOp::kReluBackward: run_strides<ReluBwdV>(out, a, sa, b, sb, n); return true;
     default: return false;
   }
 }

@@ -63,7 +63,7 @@ void binary_dispatch(BinaryOp op, void* out, const void* av, const void* bv, con
     TF_BINARY_CASE(kAdd) TF_BINARY_CASE(kSub) TF_BINARY_CASE(kMul) TF_BINARY_CASE(kDiv)
     TF_BINARY_CASE(kDivTrunc) TF_BINARY_CASE(kDivFloor) TF_BINARY_CASE(kPow)
     TF_BINARY_CASE(kMaximum) TF_BINARY_CASE(kMinimum) TF_BINARY_CASE(kRemainder)
-    TF_BINARY_CASE(kFmod) TF_BINARY_CASE(kAddAlpha)
+    TF_BINARY_CASE(kFmod) TF_BINARY_CASE(kAddAlpha) TF_BINARY_CASE(kReluBackward)
     TF_BINARY_CASE(kEq) TF_BINARY_CASE(kNe) TF_BINARY_CASE(kLt) TF_BINARY_CASE(kLe)
     TF_BINARY_CASE(kGt) TF_BINARY_CASE(kGe) TF_BINARY_CASE(kLogicalAnd)
     TF_BINARY_CASE(kLogicalOr) TF_BINARY_CASE(kLogicalXor)
@@ -76,12 +76,13 @@ void binary_dispatch(BinaryOp op, void* out, const void* av, const void* bv, con
 
 bool binary_supports(BinaryOp op, DType dt) {
   int code = static_cast<int>(op);
-  if (code < 0 || code >= kBinaryOpCount || (code > static_cast<int>(BinaryOp::kAddAlpha) && code < 16)) return false;
+  if (code < 0 || code >= kBinaryOpCount || (code > static_cast<int>(BinaryOp::kReluBackward) && code < 16)) return false;
   if (writes_bool(op)) return true;
   switch (dt) {
     case DType::F32: case DType::F64: return true;
     case DType::I32: return op != BinaryOp::kDiv;
     case DType::Bool:
+      if (op == BinaryOp::kReluBackward) return false;
       return op == BinaryOp::kAdd || op == BinaryOp::kAddAlpha || op == BinaryOp::kMul ||
              op == BinaryOp::kMaximum || op == BinaryOp::kMinimum;
   }

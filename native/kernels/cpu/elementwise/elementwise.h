@@ -16,6 +16,7 @@ namespace tf {
 enum class BinaryOp : int {
   kAdd = 0, kSub, kMul, kDiv, kDivTrunc, kDivFloor, kPow, kMaximum, kMinimum,
   kRemainder, kFmod, kAddAlpha,  // a + alpha * b
+  kReluBackward,  // b > 0 ? a : 0 (relu's gradient a from its output b; NaN b gives 0)
   kEq = 16, kNe, kLt, kLe, kGt, kGe, kLogicalAnd, kLogicalOr, kLogicalXor,
 };
 constexpr int kBinaryOpCount = 25;

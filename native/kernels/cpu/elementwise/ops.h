@@ -115,6 +115,7 @@ inline T arith(T a, T b, T alpha) {
     else if constexpr (OP == BinaryOp::kMinimum) return nan_min(a, b);
     else if constexpr (OP == BinaryOp::kRemainder) return int_remainder(a, b);
     else if constexpr (OP == BinaryOp::kFmod) return int_fmod(a, b);
+    else if constexpr (OP == BinaryOp::kReluBackward) return b > 0 ? a : 0;
     else return 0;
   } else {
     if constexpr (OP == BinaryOp::kAdd) return a + b;
@@ -129,6 +130,7 @@ inline T arith(T a, T b, T alpha) {
     else if constexpr (OP == BinaryOp::kMinimum) return nan_min(a, b);
     else if constexpr (OP == BinaryOp::kRemainder) return float_remainder(a, b);
     else if constexpr (OP == BinaryOp::kFmod) return std::fmod(a, b);
+    else if constexpr (OP == BinaryOp::kReluBackward) return b > T(0) ? a : T(0);
     else return 0;
   }
 }

@@ -151,12 +151,22 @@ const Blocking& blocking() {
 // ---- packing -----------------------------------------------------------------------------
 
 // Rows [0, rows) of an mc x kc block of A into panels of MR rows, zero-padded:
-// Ap[panel * MR * kc + p * MR + i] = A[(panel * MR + i) * rsA + p * csA].
+// Ap[panel * MR * kc + p * MR + i] = A[(panel * MR + i) * rsA + p * csA]. Ap needs 16
+// elements of slack after the block (the AVX2 panel packer's stores run 2 past a panel).
 template <typename T>
 void pack_a(int64_t mc, int64_t kc, const T* A, int64_t rsA, int64_t csA, T* Ap) {
   for (int64_t i0 = 0; i0 < mc; i0 += kMR) {
     const int64_t rows = std::min<int64_t>(kMR, mc - i0);
     const T* a = A + i0 * rsA;
+#ifdef TF_HAVE_AVX2_KERNELS
+    if constexpr (std::is_same_v<T, float>) {
+      if (rows == kMR && csA == 1 && use_avx2()) {
+        pack_a6_rows_f32_avx2(kc, a, rsA, Ap);
+        Ap += kMR * kc;
+        continue;
+      }
+    }
+#endif
     if (rows == kMR && csA == 1) {
       const T* r0 = a; const T* r1 = a + rsA; const T* r2 = a + 2 * rsA;
       const T* r3 = a + 3 * rsA; const T* r4 = a + 4 * rsA; const T* r5 = a + 5 * rsA;
@@ -184,6 +194,14 @@ void pack_b_panel(int64_t kc, int64_t cols, const T* B, int64_t rsB, int64_t csB
   if (cols == NR && csB == 1) {
     for (int64_t p = 0; p < kc; ++p) std::memcpy(Bp + p * NR, B + p * rsB, NR * sizeof(T));
   } else if (rsB == 1) {
+#ifdef TF_HAVE_AVX2_KERNELS
+    if constexpr (std::is_same_v<T, float> && NR == 16) {
+      if (cols == NR && use_avx2()) {
+        pack_b16_cols_f32_avx2(kc, B, csB, Bp);
+        return;
+      }
+    }
+#endif
     // Columns contiguous (a transposed operand): read each column as a stream.
     for (int64_t j = 0; j < cols; ++j) {
       const T* src = B + j * csB;
@@ -208,8 +226,12 @@ struct PackedLayout {
     constexpr int NR = Tile<T>::NR;
     panels = (n + NR - 1) / NR;
     n_pad = panels * NR;
-    kc = blocking<T>().kc;
-    blocks = k > 0 ? (k + kc - 1) / kc : 0;
+    // K blocks of equal depth (K = 784 gives 4 x 196, not 3 x 256 + 16): a thin last
+    // block would load and store every C tile for a few steps of work.
+    const int64_t kc_max = blocking<T>().kc;
+    blocks = k > 0 ? (k + kc_max - 1) / kc_max : 0;
+    kc = blocks > 0 ? std::min(kc_max, ((k + blocks - 1) / blocks + 3) / 4 * 4) : kc_max;
+    if (blocks > 0) blocks = (k + kc - 1) / kc;
   }
   size_t elements() const { return static_cast<size_t>(std::max<int64_t>(k, 1) * n_pad); }
 };
@@ -285,6 +307,42 @@ void scale_c(int64_t m, int64_t n, T beta, T* C, int64_t rsC, int64_t csC) {
   }
 }
 
+// The tiles of rows [0, mc) x columns [j0, j1) (j0 a multiple of NR) of one K block of
+// depth kc: Ap holds the rows packed (pack_a), Bblock + jr * kc the panel of column jr.
+// C points at row 0 of the block; (ci0, 0) is that row's place in the product (for the
+// epilogue's bias). beta_now scales C; the epilogue runs on each tile when has_epi.
+template <typename T>
+void macro_tiles(const UKernel<T>& uk, int64_t kc, int64_t mc, int64_t j0, int64_t j1, T alpha,
+                 const T* Ap, const T* Bblock, T beta_now, T* C, int64_t rsC, int64_t csC,
+                 bool has_epi, const GemmEpilogue<T>& epi, int64_t ci0) {
+  constexpr int NR = Tile<T>::NR;
+  alignas(64) T edge[kMR * NR];
+  for (int64_t jr = j0; jr < j1; jr += NR) {
+    const int64_t cols = std::min<int64_t>(NR, j1 - jr);
+    const T* bp = Bblock + jr * kc;
+    for (int64_t ir = 0; ir < mc; ir += kMR) {
+      const int rows = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
+      const T* ap = Ap + ir * kc;
+      T* c = C + ir * rsC + jr * csC;
+      if (cols == NR) {
+        uk.rows[rows](kc, alpha, ap, bp, beta_now, c, rsC, csC);
+      } else {
+        uk.rows[rows](kc, alpha, ap, bp, T(0), edge, NR, 1);
+        for (int i = 0; i < rows; ++i) {
+          T* ci = c + i * rsC;
+          const T* e = edge + i * NR;
+          if (beta_now == T(0)) {
+            for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j];
+          } else {
+            for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j] + beta_now * ci[j * csC];
+          }
+        }
+      }
+      if (has_epi) run_epilogue(epi, rows, cols, c, rsC, csC, ci0 + ir, jr);
+    }
+  }
+}
+
 // Rows [i0, i1) x columns [j0, j1) (j0 a multiple of NR) of one product, for the K block
 // that starts at row pc of B (Bblock: that block, packed). beta applies to the first
 // block; the epilogue runs on each tile after the last one.
@@ -293,45 +351,23 @@ void packed_block(const UKernel<T>& uk, const PackedLayout<T>& L, int64_t pc, in
                   int64_t i1, int64_t j0, int64_t j1, T alpha, const T* A, int64_t rsA,
                   int64_t csA, const T* Bblock, T beta, T* C, int64_t rsC, int64_t csC,
                   const GemmEpilogue<T>& epi) {
-  constexpr int NR = Tile<T>::NR;
   const int64_t MC = blocking<T>().mc;
   const int64_t kc = std::min(L.kc, L.k - pc);
   const bool has_epi = epi.active() && pc + kc >= L.k;
   const T beta_now = pc == 0 ? beta : T(1);
-  T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(MC * L.kc)));
-  alignas(64) T edge[kMR * NR];
+  // (+16: pack_a's vector stores may run 2 elements past the last panel)
+  T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(MC * L.kc + 16)));
   for (int64_t ic = i0; ic < i1; ic += MC) {
     const int64_t mc = std::min(MC, i1 - ic);
     pack_a(mc, kc, A + ic * rsA + pc * csA, rsA, csA, Ap);
-    for (int64_t jr = j0; jr < j1; jr += NR) {
-      const int64_t cols = std::min<int64_t>(NR, j1 - jr);
-      const T* bp = Bblock + jr * kc;
-      for (int64_t ir = 0; ir < mc; ir += kMR) {
-        const int rows = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
-        const T* ap = Ap + ir * kc;
-        T* c = C + (ic + ir) * rsC + jr * csC;
-        if (cols == NR) {
-          uk.rows[rows](kc, alpha, ap, bp, beta_now, c, rsC, csC);
-        } else {
-          uk.rows[rows](kc, alpha, ap, bp, T(0), edge, NR, 1);
-          for (int i = 0; i < rows; ++i) {
-            T* ci = c + i * rsC;
-            const T* e = edge + i * NR;
-            if (beta_now == T(0)) {
-              for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j];
-            } else {
-              for (int64_t j = 0; j < cols; ++j) ci[j * csC] = e[j] + beta_now * ci[j * csC];
-            }
-          }
-        }
-        if (has_epi) run_epilogue(epi, rows, cols, c, rsC, csC, ic + ir, jr);
-      }
-    }
+    macro_tiles(uk, kc, mc, j0, j1, alpha, Ap, Bblock, beta_now, C + ic * rsC, rsC, csC, has_epi, epi, ic);
   }
 }
 
 // Below this many multiply-adds a task is not worth a thread hop.
 constexpr int64_t kMinMacsPerTask = int64_t(1) << 16;
+// Up to this many multiply-adds (with one K block) a product runs in one pool dispatch.
+constexpr int64_t kSmallMacs = int64_t(1) << 24;
 
 // Splits `batch` products of m x n into items of m_chunk x n_chunk (multiples of mr, nr)
 // so that every thread gets work: rows first, columns when there are too few rows.
@@ -370,6 +406,53 @@ int64_t grain_for(int64_t macs_per_item) {
 }
 
 
+// Panels of B packed together by the few-rows path: 4 x 16 floats = one 256-byte run of
+// each row of B (whole cache lines), 64 KB per panel group at kc = 256 (L2).
+constexpr int64_t kJitPanels = 4;
+
+// Few rows (M <= MC, so all of A's rows fit one packed block) and B not prepacked: packing
+// a whole K block of B first would send it through memory twice once it outgrows L2.
+// Here A's block is packed once per K block and B a few panels at a time, right before
+// the tiles that use them, while they are still in cache. Threads split N (each packs
+// its own copy of A's small block).
+template <typename T>
+void run_few_rows(const GemmArgs<T>& g, const UKernel<T>& uk) {
+  constexpr int NR = Tile<T>::NR;
+  const PackedLayout<T> L(g.k, g.n);
+  const Split s = split_work(g.batch, g.m, g.n, g.k, static_cast<int>(g.m), NR, true);
+  const int64_t items = g.batch * s.pn;
+  parallel_for(items, grain_for(g.m * s.n_chunk * g.k), [&](int64_t begin, int64_t end) {
+    T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(((g.m + kMR - 1) / kMR) * kMR * L.kc + 16)));
+    T* Bg = static_cast<T*>(t_item_b.get(sizeof(T) * static_cast<size_t>(kJitPanels * NR * L.kc)));
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t b = it / s.pn;
+      const int64_t j0 = (it % s.pn) * s.n_chunk, j1 = std::min(g.n, j0 + s.n_chunk);
+      const T* A = g.A + (g.a_offsets ? g.a_offsets[b] : 0);
+      const T* B = g.B + (g.b_offsets ? g.b_offsets[b] : 0);
+      T* C = g.C + (g.c_offsets ? g.c_offsets[b] : 0);
+      for (int64_t pc = 0; pc < g.k; pc += L.kc) {
+        const int64_t kc = std::min(L.kc, g.k - pc);
+        const bool has_epi = g.epi.active() && pc + kc >= g.k;
+        const T beta_now = pc == 0 ? g.beta : T(1);
+        pack_a(g.m, kc, A + pc * g.csA, g.rsA, g.csA, Ap);
+        for (int64_t jg = j0; jg < j1; jg += kJitPanels * NR) {
+          const int64_t jg1 = std::min(j1, jg + kJitPanels * NR);
+          for (int64_t jr = jg; jr < jg1; jr += NR)
+            pack_b_panel<T, NR>(kc, std::min<int64_t>(NR, g.n - jr), B + pc * g.rsB + jr * g.csB, g.rsB, g.csB,
+                                Bg + (jr - jg) * kc);
+          macro_tiles(uk, kc, g.m, jg, jg1, g.alpha, Ap, Bg - jg * kc, beta_now, C, g.rsC, g.csC, has_epi, g.epi, 0);
+        }
+      }
+    }
+    t_item_b.trim();
+  });
+}
+
+long few_rows_limit() {
+  static const long v = env_or("TF_GEMM_FEW_ROWS_M", -1);
+  return v;
+}
+
 template <typename T>
 bool b_shared(const GemmArgs<T>& g) {
   if (g.Bp || !g.b_offsets) return true;
@@ -384,10 +467,39 @@ void run_packed(const GemmArgs<T>& g, const UKernel<T>& uk) {
   const PackedLayout<T> L(g.k, g.n);
   const int64_t threads = std::max(1, num_threads());
   const bool shared = b_shared(g);
+  {
+    const long lim = few_rows_limit();
+    const int64_t few = lim >= 0 ? lim : blocking<T>().mc;
+    // Worth it when B is big next to A (N > M) and not shared by a batch (packed once then).
+    if (!g.Bp && g.m <= few && g.n >= 2 * g.m && g.n * g.k >= (int64_t(1) << 16) && (g.batch == 1 || !shared)) {
+      run_few_rows(g, uk);
+      return;
+    }
+  }
   auto a_of = [&](int64_t b) { return g.A + (g.a_offsets ? g.a_offsets[b] : 0); };
   auto b_of = [&](int64_t b) { return g.B + (g.b_offsets ? g.b_offsets[b] : 0); };
   auto c_of = [&](int64_t b) { return g.C + (g.c_offsets ? g.c_offsets[b] : 0); };
   const size_t block_elems = static_cast<size_t>(L.kc * L.n_pad);
+
+  if (g.batch == 1 && !g.Bp && threads > 1 && L.blocks == 1 && g.m * g.n * g.k <= kSmallMacs) {
+    // A small product (one K block): one pool dispatch instead of two. Items split N
+    // first; each packs the B panels of its own columns, then computes them.
+    const Split s = split_work(1, g.m, g.n, g.k, kMR, NR, true);
+    parallel_for(s.pm * s.pn, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t it = begin; it < end; ++it) {
+        const int64_t i0 = (it / s.pn) * s.m_chunk, j0 = (it % s.pn) * s.n_chunk;
+        const int64_t i1 = std::min(g.m, i0 + s.m_chunk), j1 = std::min(g.n, j0 + s.n_chunk);
+        const int64_t p0 = j0 / NR, p1 = (j1 + NR - 1) / NR;
+        const int64_t kc = std::min(L.kc, L.k);  // the depth of the one block
+        T* Bb = static_cast<T*>(t_item_b.get(sizeof(T) * static_cast<size_t>((p1 - p0) * NR * kc)));
+        // pack_b_range writes panel p at p * NR * kc: shift so panel p0 lands at Bb.
+        pack_b_range(L, g.B, g.rsB, g.csB, Bb - p0 * NR * kc, p0, p1);
+        packed_block(uk, L, 0, i0, i1, j0, j1, g.alpha, g.A, g.rsA, g.csA, Bb - p0 * NR * kc, g.beta, g.C,
+                     g.rsC, g.csC, g.epi);
+      }
+    });
+    return;
+  }
 
   if (!shared && g.batch >= threads) {
     // Many distinct products: each thread packs B's blocks for the products it takes.

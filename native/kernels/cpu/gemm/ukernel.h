@@ -90,6 +90,12 @@ void direct_rowb_f32_avx2(int rows, int64_t cols, int64_t kc, float alpha, const
 void direct_colb_f32_avx2(int rows, int64_t cols, int64_t kc, float alpha, const float* A,
                           int64_t rsA, const float* B, int64_t csB, float beta, float* C,
                           int64_t rsC, int64_t csC);
+// One packed 6-row panel of A whose rows are contiguous (csA == 1):
+// Ap[p * 6 + i] = A[i * rsA + p]. Writes up to 2 floats past the panel's 6 * kc.
+void pack_a6_rows_f32_avx2(int64_t kc, const float* A, int64_t rsA, float* Ap);
+// One packed panel of 16 columns of B whose columns are contiguous (rsB == 1, as a [N, K]
+// weight read transposed): Bp[p * 16 + j] = B[j * csB + p], Bp 32-byte aligned.
+void pack_b16_cols_f32_avx2(int64_t kc, const float* B, int64_t csB, float* Bp);
 // y[0..n) = alpha * a·B + beta * y for one row a (a[p * inca]), B's rows contiguous:
 // streams through B row by row.
 void gemv_rowb_f32_avx2(int64_t n, int64_t k, float alpha, const float* a, int64_t inca,
