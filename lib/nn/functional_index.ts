@@ -1,3 +1,4 @@
 /** tf.nn.functional (alias tf.F): layer functions, distances and losses. */
 export * from './functional';
 export * from './losses';
+export { conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from '../ops/conv/index';

@@ -13,6 +13,7 @@ export { Dropout } from './dropout';
 export { LayerNorm, BatchNorm1d, type LayerNormModuleOptions, type BatchNormModuleOptions } from './normalization';
 export { Embedding, type EmbeddingOptions } from './embedding';
 export { Flatten, Unflatten } from './flatten';
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './conv';
 export {
   MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss, CosineEmbeddingLoss,
 } from './loss';

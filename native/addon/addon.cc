@@ -14,6 +14,7 @@ napi_value init(napi_env env, napi_value exports) {
     tf::register_matmul_entries(env, exports);
     tf::register_optim_entries(env, exports);
     tf::register_io_entries(env, exports);
+    tf::register_conv_entries(env, exports);
   } catch (const std::exception& e) {
     napi_throw_error(env, "ERR_TF_LOAD", e.what());
     return nullptr;
