@@ -57,6 +57,15 @@ export interface NativeAddon {
   ioRead(fd: number, filePos: number, h: NativeHandle, byteOffset: number, fileBytes: number, convert: number): number;
   ioWrite(fd: number, filePos: number, h: NativeHandle, byteOffset: number, nbytes: number): void;
   ioConvert(convert: number, src: Uint8Array, h: NativeHandle, byteOffset: number): void;
+  // conv family (native/addon/conv_entries.cc): contiguous NCHW operands; geom = [n, c, h, w, k, kh, kw,
+  // oh, ow, sh, sw, ph, pw, dh, dw, groups] (see native/kernels/cpu/conv/conv.h).
+  conv2d(dtype: number, x: NativeHandle, xOffset: number, w: NativeHandle, wOffset: number, bias: NativeHandle | null,
+    biasOffset: number, y: NativeHandle, yOffset: number, geom: Float64Array): void;
+  conv2dBackwardInput(dtype: number, gy: NativeHandle, gyOffset: number, w: NativeHandle, wOffset: number,
+    gx: NativeHandle, gxOffset: number, geom: Float64Array): void;
+  conv2dBackwardWeight(dtype: number, x: NativeHandle, xOffset: number, gy: NativeHandle, gyOffset: number,
+    gw: NativeHandle, gwOffset: number, gb: NativeHandle | null, gbOffset: number, geom: Float64Array): void;
+  convPlan(geom: Float64Array): number;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.

@@ -2,3 +2,4 @@
 export * from './functional';
 export * from './losses';
 export * from './functional_vision';
+export { conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from '../ops/conv/index';

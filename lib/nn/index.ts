@@ -14,6 +14,7 @@ export { LayerNorm, BatchNorm1d, BatchNorm2d, type LayerNormModuleOptions, type 
 export { Embedding, type EmbeddingOptions } from './embedding';
 export { Flatten, Unflatten } from './flatten';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Upsample, type UpsampleOptions } from './pooling';
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './conv';
 export {
   MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss, CosineEmbeddingLoss,
 } from './loss';

@@ -15,6 +15,7 @@ napi_value init(napi_env env, napi_value exports) {
     tf::register_optim_entries(env, exports);
     tf::register_io_entries(env, exports);
     tf::register_pool_entries(env, exports);
+    tf::register_conv_entries(env, exports);
   } catch (const std::exception& e) {
     napi_throw_error(env, "ERR_TF_LOAD", e.what());
     return nullptr;

@@ -111,5 +111,6 @@ void register_matmul_entries(napi_env env, napi_value exports);
 void register_optim_entries(napi_env env, napi_value exports);
 void register_io_entries(napi_env env, napi_value exports);
 void register_pool_entries(napi_env env, napi_value exports);
+void register_conv_entries(napi_env env, napi_value exports);
 
 }  // namespace tf

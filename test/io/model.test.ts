@@ -213,6 +213,7 @@ describe('every layer of tf.nn describes itself', () => {
       new nn.Embedding(5, 2), new nn.Flatten(0, 1), new nn.Unflatten(-1, [2, -1]), new nn.MSELoss(), new nn.L1Loss(), new nn.SmoothL1Loss(),
       new nn.HuberLoss(), new nn.CrossEntropyLoss(), new nn.NLLLoss(), new nn.BCELoss(), new nn.BCEWithLogitsLoss(), new nn.KLDivLoss(),
       new nn.CosineEmbeddingLoss(), new nn.Sequential(new nn.ReLU()), new nn.ModuleList([new nn.Tanh()]), new nn.ModuleDict({ a: new nn.SiLU() }),
+      new nn.Conv1d(2, 3, 3, { padding: 'same' }), new nn.Conv2d(2, 4, [3, 2], { groups: 2, stride: 2 }), new nn.ConvTranspose2d(2, 2, 3, { stride: 2, outputPadding: 1 }),
     ];
     const all = Object.entries(nn).filter(([, C]) => typeof C === 'function' && C.prototype instanceof nn.Module).map(([n]) => n).sort();
     expect(instances.map((m) => m.constructor.name).sort()).toEqual(all);

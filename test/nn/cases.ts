@@ -25,10 +25,22 @@ const T2x2 = idx([0, 2, 1, 2], [2, 2]);
 const YPM = tf.keep(tf.tensor([1, -1, 1], { dtype: 'float64' }));
 const IDS = idx([1, 0, 3, 1], [2, 2]);
 
+// One module for every call of its case (gradcheck evaluates fn many times).
+let conv2dModule: InstanceType<typeof nn.Conv2d> | null = null;
+const convModule = () => (conv2dModule ??= new nn.Conv2d(2, 3, [3, 2], { padding: 1, dtype: 'float64' }));
+
 /** Layers whose parameters are plain inputs (functional forms), and modules in eval/train modes. */
 export const layerCases: NNGradCase[] = [
   { name: 'linear', fn: (x, w, b) => F.linear(x, w, b), inputShapes: [[3, 4], [5, 4], [5]] },
   { name: 'linear 3-d, no bias', fn: (x, w) => F.linear(x, w), inputShapes: [[2, 3, 4], [2, 4]] },
+  { name: 'conv2d stride 2, pad 1', fn: (x, w, b) => F.conv2d(x, w, b, { stride: 2, padding: 1 }), inputShapes: [[2, 3, 5, 4], [4, 3, 3, 2], [4]] },
+  { name: "conv2d groups 2, dilation 2, 'same'", fn: (x, w) => F.conv2d(x, w, null, { groups: 2, dilation: [2, 1], padding: 'same' }), inputShapes: [[1, 4, 5, 5], [2, 2, 2, 3]] },
+  { name: 'conv2d depthwise', fn: (x, w, b) => F.conv2d(x, w, b, { groups: 3, padding: [1, 0] }), inputShapes: [[2, 3, 4, 5], [6, 1, 3, 2], [6]] },
+  { name: 'conv2d 1x1 unbatched', fn: (x, w) => F.conv2d(x, w), inputShapes: [[3, 2, 3], [2, 3, 1, 1]] },
+  { name: 'conv1d', fn: (x, w, b) => F.conv1d(x, w, b, { stride: 2, padding: 2, dilation: 2 }), inputShapes: [[2, 3, 9], [2, 3, 3], [2]] },
+  { name: 'convTranspose2d', fn: (x, w, b) => F.convTranspose2d(x, w, b, { stride: [2, 1], padding: 1, outputPadding: [1, 0] }), inputShapes: [[2, 3, 3, 4], [3, 2, 3, 3], [2]] },
+  { name: 'convTranspose2d groups, dilation', fn: (x, w) => F.convTranspose2d(x, w, null, { groups: 2, dilation: 2, stride: 2, outputPadding: 1 }), inputShapes: [[1, 4, 3, 3], [4, 1, 2, 2]] },
+  { name: 'Conv2d module', fn: (x) => convModule().forward(x), inputShapes: [[2, 2, 4, 3]] },
   { name: 'layerNorm', fn: (x, w, b) => F.layerNorm(x, [4], { weight: w, bias: b }), inputShapes: [[3, 4], [4], [4]] },
   { name: 'layerNorm 2 dims', fn: (x) => F.layerNorm(x, [3, 4]), inputShapes: [[2, 3, 4]] },
   { name: 'batchNorm training', fn: (x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }), inputShapes: [[5, 3], [3], [3]] },

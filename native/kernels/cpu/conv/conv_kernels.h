@@ -1,0 +1,44 @@
+// The memory-bound pieces of convolution (im2col, col2im and the direct depthwise
+// kernels). Their bodies live in conv_kernels.inc, compiled twice: portably in
+// conv_kernels.cc (namespace conv_portable) and with -mavx2 -mfma in conv_kernels_avx2.cc
+// (namespace conv_avx2), where the compiler vectorizes the unit-stride loops 8 wide.
+// conv.cc picks one set per call from tf::use_avx2().
+#pragma once
+#include <cstdint>
+
+#include "conv.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define TF_CONV_AVX2 1
+#endif
+
+namespace tf {
+
+#define TF_CONV_KERNEL_DECLS                                                                    \
+  /* cols [cg*KH*KW, OH*OW] from cg channels of one image x [cg, H, W] (zeros in padding) */  \
+  template <typename T>                                                                        \
+  void im2col(const ConvGeom& g, int64_t cg, const T* x, T* cols);                             \
+  /* gx [cg, H, W] += the columns scattered back (the adjoint of im2col) */                   \
+  template <typename T>                                                                        \
+  void col2im(const ConvGeom& g, int64_t cg, const T* cols, T* gx);                            \
+  /* y [OH, OW] = bias + the KHxKW window of one channel x [H, W] with weights wk [KH, KW] */  \
+  template <typename T>                                                                        \
+  void dw_forward_plane(const ConvGeom& g, const T* x, const T* wk, T bias, T* y);            \
+  /* gx [H, W] += the adjoint of dw_forward_plane for gy [OH, OW] */                          \
+  template <typename T>                                                                        \
+  void dw_backward_input_plane(const ConvGeom& g, const T* gy, const T* wk, T* gx);           \
+  /* gw [KH, KW] += correlation of x [H, W] with gy [OH, OW] */                               \
+  template <typename T>                                                                        \
+  void dw_backward_weight_plane(const ConvGeom& g, const T* x, const T* gy, T* gw);
+
+namespace conv_portable {
+TF_CONV_KERNEL_DECLS
+}
+#ifdef TF_CONV_AVX2
+namespace conv_avx2 {
+TF_CONV_KERNEL_DECLS
+}
+#endif
+#undef TF_CONV_KERNEL_DECLS
+
+}  // namespace tf
