@@ -17,39 +17,82 @@ int64_t plane_grain(const Pool2dParams& p) {
   return std::max<int64_t>(1, (1 << 14) / work);
 }
 
+// Output columns [lo, hi) whose windows lie wholly inside [0, in) along one dim.
+inline void interior(int64_t out, int64_t in, int64_t k, int64_t s, int64_t pad, int64_t d, int64_t* lo, int64_t* hi) {
+  *lo = 0;
+  while (*lo < out && *lo * s - pad < 0) ++*lo;
+  *hi = *lo;
+  while (*hi < out && *hi * s - pad + (k - 1) * d < in) ++*hi;
+}
+
+// Max of the (clipped) window at (oh, ow), PyTorch's rule: a value is taken when it is
+// greater or NaN (so NaN wins); the index starts at the window's first element.
+template <typename T>
+inline void max_window(const T* xp, const Pool2dParams& p, int64_t oh, int64_t ow, T* y, int32_t* idx) {
+  int64_t h0 = oh * p.sh - p.ph;
+  const int64_t h1 = std::min(h0 + (p.kh - 1) * p.dh + 1, p.ih);
+  while (h0 < 0) h0 += p.dh;
+  int64_t w0 = ow * p.sw - p.pw;
+  const int64_t w1 = std::min(w0 + (p.kw - 1) * p.dw + 1, p.iw);
+  while (w0 < 0) w0 += p.dw;
+  int64_t best = h0 * p.iw + w0;
+  T m = -std::numeric_limits<T>::infinity();
+  for (int64_t h = h0; h < h1; h += p.dh)
+    for (int64_t w = w0; w < w1; w += p.dw) {
+      const T v = xp[h * p.iw + w];
+      if (v > m || std::isnan(v)) {
+        m = v;
+        best = h * p.iw + w;
+      }
+    }
+  *y = m;
+  *idx = static_cast<int32_t>(best);
+}
+
 template <typename T>
 void max_forward(const T* x, T* y, int32_t* idx, const Pool2dParams& p) {
+  int64_t hlo, hhi, wlo, whi;
+  interior(p.oh, p.ih, p.kh, p.sh, p.ph, p.dh, &hlo, &hhi);
+  interior(p.ow, p.iw, p.kw, p.sw, p.pw, p.dw, &wlo, &whi);
+  // Offsets of the window's elements from its first one (windows wholly inside the input).
+  std::vector<int64_t> off;
+  for (int64_t a = 0; a < p.kh; ++a)
+    for (int64_t b = 0; b < p.kw; ++b) off.push_back(a * p.dh * p.iw + b * p.dw);
+  const int64_t K = static_cast<int64_t>(off.size());
+  const int64_t* offs = off.data();
   parallel_for(p.planes, plane_grain(p), [&](int64_t b, int64_t e) {
     for (int64_t c = b; c < e; ++c) {
       const T* xp = x + c * p.ih * p.iw;
       T* yp = y + c * p.oh * p.ow;
       int32_t* ip = idx + c * p.oh * p.ow;
       for (int64_t oh = 0; oh < p.oh; ++oh) {
-        int64_t h0 = oh * p.sh - p.ph;
-        const int64_t h1 = std::min(h0 + (p.kh - 1) * p.dh + 1, p.ih);
-        while (h0 < 0) h0 += p.dh;
-        for (int64_t ow = 0; ow < p.ow; ++ow) {
-          int64_t w0 = ow * p.sw - p.pw;
-          const int64_t w1 = std::min(w0 + (p.kw - 1) * p.dw + 1, p.iw);
-          while (w0 < 0) w0 += p.dw;
-          // PyTorch's rule: NaN wins; the index starts at the first element in the window.
-          int64_t best = h0 * p.iw + w0;
-          T m = -std::numeric_limits<T>::infinity();
-          for (int64_t h = h0; h < h1; h += p.dh) {
-            const T* row = xp + h * p.iw;
-            for (int64_t w = w0; w < w1; w += p.dw) {
-              const T v = row[w];
-              if (v > m || std::isnan(v)) {
-                m = v;
-                best = h * p.iw + w;
-                if (std::isnan(v)) goto done;
-              }
-            }
-          }
-        done:
-          yp[oh * p.ow + ow] = m;
-          ip[oh * p.ow + ow] = static_cast<int32_t>(best);
+        T* yrow = yp + oh * p.ow;
+        int32_t* irow = ip + oh * p.ow;
+        const bool inside_h = oh >= hlo && oh < hhi;
+        for (int64_t ow = 0; ow < p.ow; ++ow)
+          if (!inside_h || ow < wlo || ow >= whi) max_window(xp, p, oh, ow, yrow + ow, irow + ow);
+        if (!inside_h || wlo >= whi) continue;
+        // Interior windows, one window element at a time across the row: branch-free
+        // selects (random data would mispredict a branch per comparison). irow holds
+        // the element number k until the end.
+        const int64_t row0 = (oh * p.sh - p.ph) * p.iw - p.pw;
+        const T* src0 = xp + row0;
+        for (int64_t ow = wlo; ow < whi; ++ow) {
+          yrow[ow] = src0[ow * p.sw];
+          irow[ow] = 0;
         }
+        for (int64_t k = 1; k < K; ++k) {
+          const T* src = src0 + offs[k];
+          const int32_t kk = static_cast<int32_t>(k);
+          for (int64_t ow = wlo; ow < whi; ++ow) {
+            const T v = src[ow * p.sw];
+            const T m = yrow[ow];
+            const bool take = (v > m) | (v != v);
+            yrow[ow] = take ? v : m;
+            irow[ow] = take ? kk : irow[ow];
+          }
+        }
+        for (int64_t ow = wlo; ow < whi; ++ow) irow[ow] = static_cast<int32_t>(row0 + ow * p.sw + offs[irow[ow]]);
       }
     }
   });
@@ -94,12 +137,25 @@ inline AvgWindow avg_window(const Pool2dParams& p, int64_t oh, int64_t ow) {
 
 template <typename T>
 void avg_forward(const T* x, T* y, const Pool2dParams& p) {
+  int64_t hlo, hhi, wlo, whi;
+  interior(p.oh, p.ih, p.kh, p.sh, p.ph, 1, &hlo, &hhi);
+  interior(p.ow, p.iw, p.kw, p.sw, p.pw, 1, &wlo, &whi);
+  // A window wholly inside the input has kh * kw elements, padded or not.
+  const double inner_div = p.divisor_override != 0 ? static_cast<double>(p.divisor_override) : static_cast<double>(p.kh * p.kw);
   parallel_for(p.planes, plane_grain(p), [&](int64_t b, int64_t e) {
     for (int64_t c = b; c < e; ++c) {
       const T* xp = x + c * p.ih * p.iw;
       T* yp = y + c * p.oh * p.ow;
       for (int64_t oh = 0; oh < p.oh; ++oh)
         for (int64_t ow = 0; ow < p.ow; ++ow) {
+          if (oh >= hlo && oh < hhi && ow >= wlo && ow < whi) {
+            const T* base = xp + (oh * p.sh - p.ph) * p.iw + ow * p.sw - p.pw;
+            double s = 0;
+            for (int64_t a = 0; a < p.kh; ++a)
+              for (int64_t q = 0; q < p.kw; ++q) s += base[a * p.iw + q];
+            yp[oh * p.ow + ow] = static_cast<T>(s / inner_div);
+            continue;
+          }
           const AvgWindow win = avg_window(p, oh, ow);
           double s = 0;
           for (int64_t h = win.h0; h < win.h1; ++h)
