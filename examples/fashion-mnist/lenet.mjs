@@ -205,10 +205,19 @@ export function main(tf, argv, { log = console.log } = {}) {
     if (mode === 'loop') {
       steps = trainLoop(tf, model, data, { epochs, batchSize, lr, seed, maxSteps, log: say, logEvery });
     } else {
-      // fit() has no step limit: a limited run trains on the first maxSteps batches' worth of images.
-      const n = Math.min(data.trainX.shape[0], Number.isFinite(maxSteps) ? maxSteps * batchSize : Infinity);
-      const sub = { trainX: data.trainX.narrow(0, 0, n), trainY: data.trainY.narrow(0, 0, n) };
-      const history = trainFit(tf, model, sub, { epochs: Number.isFinite(maxSteps) ? 1 : epochs, batchSize, lr, seed, verbose: quiet ? 0 : 1 });
+      // fit() has no step limit: a limited run takes whole epochs (or part of one epoch's
+      // images) for about maxSteps batches.
+      let sub = data;
+      let fitEpochs = epochs;
+      if (Number.isFinite(maxSteps)) {
+        if (maxSteps < stepsPerEpoch) {
+          const m = maxSteps * batchSize;
+          sub = { trainX: data.trainX.narrow(0, 0, m), trainY: data.trainY.narrow(0, 0, m) };
+          fitEpochs = 1;
+        } else fitEpochs = Math.min(epochs, Math.round(maxSteps / stepsPerEpoch));
+      }
+      const n = sub.trainX.shape[0];
+      const history = trainFit(tf, model, sub, { epochs: fitEpochs, batchSize, lr, seed, verbose: quiet ? 0 : 1 });
       steps = history.epoch.length * Math.ceil(n / batchSize);
     }
     const trainSecs = (performance.now() - t0) / 1000;
