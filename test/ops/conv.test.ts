@@ -100,6 +100,10 @@ const CONV2D: Conv2dCase[] = [
   // larger channel counts cover whole GEMM tiles and edges; batch 5 splits over threads
   { n: 2, c: 16, h: 12, w: 13, k: 20, kh: 3, kw: 3, padding: 1 },
   { n: 5, c: 7, h: 11, w: 9, k: 13, kh: 3, kw: 3, stride: 2, padding: [0, 1] },
+  // several column blocks per image (the column matrix is built in L2-sized blocks), also at batch 1
+  { n: 2, c: 32, h: 20, w: 19, k: 8, kh: 3, kw: 3, padding: 1 },
+  { n: 1, c: 40, h: 17, w: 23, k: 7, kh: 3, kw: 3, stride: [1, 2], padding: [2, 1], dilation: [2, 1] },
+  { n: 1, c: 64, h: 30, w: 31, k: 5, kh: 1, kw: 1 },
   // LeNet's layers (small)
   { n: 4, c: 1, h: 28, w: 28, k: 6, kh: 5, kw: 5, padding: 2 },
   { n: 3, c: 6, h: 14, w: 14, k: 16, kh: 5, kw: 5 },
