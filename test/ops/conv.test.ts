@@ -245,6 +245,33 @@ describe('the gradients only computed when needed', () => {
   });
 });
 
+describe('the column matrices kept from the forward', () => {
+  it('give the same weight gradient as rebuilding them (a second backward with retainGraph rebuilds)', () => {
+    for (const [shape, wShape, opts] of [[[3, 4, 9, 8], [5, 4, 3, 3], { padding: 1 }], [[2, 6, 30, 31], [3, 6, 3, 3], { stride: 2 }], [[4, 3, 5, 5], [2, 3, 1, 1], {}]] as const) {
+      const x = tf.randn(shape as unknown as number[], { dtype: 'float64' });
+      const w = tf.randn(wShape as unknown as number[], { dtype: 'float64' }).requiresGrad_();
+      const y = F.conv2d(x, w, null, opts);
+      const gy = tf.randn(y.shape, { dtype: 'float64' });
+      y.backward(gy, { retainGraph: true });
+      const first = Array.from(w.grad!.dataSync());
+      w.grad = null;
+      y.backward(gy);
+      expectClose(w.grad!.dataSync(), first, { rtol: 1e-12, atol: 1e-12 });
+      const r = refConv2d(geometry({ n: shape[0], c: shape[1], h: shape[2], w: shape[3], k: wShape[0], kh: wShape[2], kw: wShape[3], ...opts }), x.dataSync(), w.dataSync(), null, gy.dataSync());
+      expectClose(first, r.gw, { rtol: 1e-10, atol: 1e-10 });
+    }
+  });
+
+  it('outlive a tidy() around the forward', () => {
+    const x = tf.randn([2, 3, 6, 6]);
+    const w = tf.randn([4, 3, 3, 3]).requiresGrad_();
+    const y = tf.tidy(() => F.conv2d(x, w, null, { padding: 1 }));
+    y.sum().backward();
+    const expected = refConv2d(geometry({ n: 2, c: 3, h: 6, w: 6, k: 4, kh: 3, kw: 3, padding: 1 }), x.dataSync(), w.dataSync(), null, new Float64Array(y.size).fill(1));
+    expectClose(w.grad!.dataSync(), expected.gw, { rtol: 1e-4, atol: 1e-4 });
+  });
+});
+
 describe('algorithm choice', () => {
   const plan = (g: number[]) => native.convPlan(new Float64Array(g));
   // [n, c, h, w, k, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups]

@@ -130,6 +130,12 @@ int64_t plane_grain(const ConvGeom& g, int64_t planes_per_task) {
 
 }  // namespace
 
+size_t conv2d_columns_elements(const ConvGeom& g, size_t elem_size) {
+  const Dims d(g, elem_size);
+  if (conv_plan(g) == ConvAlgo::kDepthwise || g.n == 0 || d.p == 0 || d.r == 0 || g.k == 0) return 0;
+  return static_cast<size_t>(g.groups * d.blocks) * static_cast<size_t>(d.r * d.m * d.pb);
+}
+
 ConvAlgo conv_plan(const ConvGeom& g) {
   if (g.groups > 1 && g.c == g.groups) return ConvAlgo::kDepthwise;
   if (is_1x1(g)) return ConvAlgo::kGemm1x1;
@@ -137,7 +143,7 @@ ConvAlgo conv_plan(const ConvGeom& g) {
 }
 
 template <typename T>
-void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
+void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y, T* keep) {
   const Dims d(g, sizeof(T));
   if (g.n == 0 || g.k == 0 || d.p == 0) return;
   const ConvAlgo algo = conv_plan(g);
@@ -174,9 +180,15 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
         B = x + (b.n0 * g.c + gi * d.cg) * d.hw + b.p0;
         rsB = d.hw;
       } else {
-        cols.resize(static_cast<size_t>(d.r) * width);
-        block_columns(kn, g, d, gi, b, x, cols.data());
-        B = cols.data();
+        T* buf;
+        if (keep) {
+          buf = keep + static_cast<size_t>(t) * d.r * width;
+        } else {
+          cols.resize(static_cast<size_t>(d.r) * width);
+          buf = cols.data();
+        }
+        block_columns(kn, g, d, gi, b, x, buf);
+        B = buf;
         rsB = b.width();
       }
       if (b.imgs == 1) {
@@ -291,7 +303,7 @@ void conv2d_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
 }
 
 template <typename T>
-void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T* gb) {
+void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T* gb, const T* kept) {
   const Dims d(g, sizeof(T));
   const int64_t wsize = g.k * d.r;
   if (gb) {
@@ -350,6 +362,9 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T
       if (gemm1x1 && b.imgs == 1) {
         B = x + (b.n0 * g.c + gi * d.cg) * d.hw + b.p0;
         csB = d.hw;
+      } else if (kept) {
+        B = kept + static_cast<size_t>(t) * d.r * width;
+        csB = b.width();
       } else {
         cols.resize(static_cast<size_t>(d.r) * width);
         block_columns(kn, g, d, gi, b, x, cols.data());
@@ -373,9 +388,9 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T
 }
 
 #define TF_CONV_INSTANTIATE(T)                                                            \
-  template void conv2d_forward<T>(const ConvGeom&, const T*, const T*, const T*, T*);     \
+  template void conv2d_forward<T>(const ConvGeom&, const T*, const T*, const T*, T*, T*); \
   template void conv2d_backward_input<T>(const ConvGeom&, const T*, const T*, T*);        \
-  template void conv2d_backward_weight<T>(const ConvGeom&, const T*, const T*, T*, T*);
+  template void conv2d_backward_weight<T>(const ConvGeom&, const T*, const T*, T*, T*, const T*);
 TF_CONV_INSTANTIATE(float)
 TF_CONV_INSTANTIATE(double)
 #undef TF_CONV_INSTANTIATE
