@@ -60,12 +60,15 @@ export interface NativeAddon {
   // conv family (native/addon/conv_entries.cc): contiguous NCHW operands; geom = [n, c, h, w, k, kh, kw,
   // oh, ow, sh, sw, ph, pw, dh, dw, groups] (see native/kernels/cpu/conv/conv.h).
   conv2d(dtype: number, x: NativeHandle, xOffset: number, w: NativeHandle, wOffset: number, bias: NativeHandle | null,
-    biasOffset: number, y: NativeHandle, yOffset: number, geom: Float64Array): void;
+    biasOffset: number, y: NativeHandle, yOffset: number, geom: Float64Array, cols?: NativeHandle | null): void;
   conv2dBackwardInput(dtype: number, gy: NativeHandle, gyOffset: number, w: NativeHandle, wOffset: number,
     gx: NativeHandle, gxOffset: number, geom: Float64Array): void;
   conv2dBackwardWeight(dtype: number, x: NativeHandle, xOffset: number, gy: NativeHandle, gyOffset: number,
-    gw: NativeHandle, gwOffset: number, gb: NativeHandle | null, gbOffset: number, geom: Float64Array): void;
+    gw: NativeHandle, gwOffset: number, gb: NativeHandle | null, gbOffset: number, geom: Float64Array,
+    cols?: NativeHandle | null): void;
   convPlan(geom: Float64Array): number;
+  // Bytes of the column matrices conv2d can keep for conv2dBackwardWeight (0: none).
+  convColumnsBytes(dtype: number, geom: Float64Array): number;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.

@@ -43,6 +43,11 @@ int64_t x_elems(const ConvGeom& g) { return g.n * g.c * g.h * g.w; }
 int64_t w_elems(const ConvGeom& g) { return g.k * (g.c / g.groups) * g.kh * g.kw; }
 int64_t y_elems(const ConvGeom& g) { return g.n * g.k * g.oh * g.ow; }
 
+size_t columns_bytes(const ConvGeom& g, DType dt) {
+  const size_t elem = dtype_size(dt);
+  return conv2d_columns_elements(g, elem) * elem;
+}
+
 template <typename F>
 void by_dtype(const char* op, DType dt, F f) {
   switch (dt) {
@@ -52,10 +57,12 @@ void by_dtype(const char* op, DType dt, F f) {
   }
 }
 
-// conv2d(dtype, x, xOff, w, wOff, bias | null, biasOff, y, yOff, geom): y = conv(x, w) + bias.
+// conv2d(dtype, x, xOff, w, wOff, bias | null, biasOff, y, yOff, geom, [cols | null]):
+// y = conv(x, w) + bias; cols (convColumnsBytes(dtype, geom) bytes) keeps the column
+// matrices for conv2dBackwardWeight.
 napi_value conv2d_entry(napi_env env, napi_callback_info info) {
   const char* op = "conv2d";
-  napi_value argv[10];
+  napi_value argv[11];
   get_args(env, info, argv);
   DType dt = arg_dtype(env, argv[0]);
   Storage* sx = storage_of(env, argv[1]);
@@ -71,9 +78,12 @@ napi_value conv2d_entry(napi_env env, napi_callback_info info) {
   check_fits(op, "weight", sw, dt, wo, w_elems(g));
   if (sb) check_fits(op, "bias", sb, dt, bo, g.k);
   check_fits(op, "output", sy, dt, yo, y_elems(g));
+  Storage* sc = nullish(env, argv[10]) ? nullptr : storage_of(env, argv[10]);
+  if (sc && sc->nbytes < columns_bytes(g, dt)) throw NativeError("ERR_TF_INTERNAL", "conv2d: the column buffer is too small");
   by_dtype(op, dt, [&](auto zero) {
     using T = decltype(zero);
-    conv2d_forward<T>(g, data_at<T>(sx, xo), data_at<T>(sw, wo), sb ? data_at<T>(sb, bo) : nullptr, data_at<T>(sy, yo));
+    conv2d_forward<T>(g, data_at<T>(sx, xo), data_at<T>(sw, wo), sb ? data_at<T>(sb, bo) : nullptr, data_at<T>(sy, yo),
+                      sc ? static_cast<T*>(sc->data) : nullptr);
   });
   return nullptr;
 }
@@ -101,11 +111,11 @@ napi_value conv2d_backward_input_entry(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// conv2dBackwardWeight(dtype, x, xOff, gy, gyOff, gw, gwOff, gb | null, gbOff, geom):
-// gw = dL/dw and gb = dL/dbias.
+// conv2dBackwardWeight(dtype, x, xOff, gy, gyOff, gw, gwOff, gb | null, gbOff, geom,
+// [cols | null]): gw = dL/dw and gb = dL/dbias; cols: filled by conv2d for this x and geom.
 napi_value conv2d_backward_weight_entry(napi_env env, napi_callback_info info) {
   const char* op = "conv2dBackwardWeight";
-  napi_value argv[10];
+  napi_value argv[11];
   get_args(env, info, argv);
   DType dt = arg_dtype(env, argv[0]);
   Storage* sx = storage_of(env, argv[1]);
@@ -121,10 +131,12 @@ napi_value conv2d_backward_weight_entry(napi_env env, napi_callback_info info) {
   check_fits(op, "output gradient", sgy, dt, gyo, y_elems(g));
   check_fits(op, "weight gradient", sgw, dt, gwo, w_elems(g));
   if (sgb) check_fits(op, "bias gradient", sgb, dt, gbo, g.k);
+  Storage* sc = nullish(env, argv[10]) ? nullptr : storage_of(env, argv[10]);
+  if (sc && sc->nbytes < columns_bytes(g, dt)) throw NativeError("ERR_TF_INTERNAL", "conv2dBackwardWeight: the column buffer is too small");
   by_dtype(op, dt, [&](auto zero) {
     using T = decltype(zero);
     conv2d_backward_weight<T>(g, data_at<T>(sx, xo), data_at<T>(sgy, gyo), data_at<T>(sgw, gwo),
-                              sgb ? data_at<T>(sgb, gbo) : nullptr);
+                              sgb ? data_at<T>(sgb, gbo) : nullptr, sc ? static_cast<const T*>(sc->data) : nullptr);
   });
   return nullptr;
 }
@@ -139,6 +151,17 @@ napi_value conv_plan_entry(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// convColumnsBytes(dtype, geom): the bytes conv2d's cols argument needs (0: none kept).
+napi_value conv_columns_bytes_entry(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  get_args(env, info, argv);
+  DType dt = arg_dtype(env, argv[0]);
+  const ConvGeom g = arg_geom(env, argv[1], "convColumnsBytes");
+  napi_value out;
+  check(napi_create_double(env, static_cast<double>(columns_bytes(g, dt)), &out), "create_double");
+  return out;
+}
+
 }  // namespace
 
 void register_conv_entries(napi_env env, napi_value exports) {
@@ -146,6 +169,7 @@ void register_conv_entries(napi_env env, napi_value exports) {
   export_fn(env, exports, "conv2dBackwardInput", guarded<conv2d_backward_input_entry>);
   export_fn(env, exports, "conv2dBackwardWeight", guarded<conv2d_backward_weight_entry>);
   export_fn(env, exports, "convPlan", guarded<conv_plan_entry>);
+  export_fn(env, exports, "convColumnsBytes", guarded<conv_columns_bytes_entry>);
 }
 
 }  // namespace tf

@@ -100,6 +100,10 @@ const CONV2D: Conv2dCase[] = [
   // larger channel counts cover whole GEMM tiles and edges; batch 5 splits over threads
   { n: 2, c: 16, h: 12, w: 13, k: 20, kh: 3, kw: 3, padding: 1 },
   { n: 5, c: 7, h: 11, w: 9, k: 13, kh: 3, kw: 3, stride: 2, padding: [0, 1] },
+  // several column blocks per image (the column matrix is built in L2-sized blocks), also at batch 1
+  { n: 2, c: 32, h: 20, w: 19, k: 8, kh: 3, kw: 3, padding: 1 },
+  { n: 1, c: 40, h: 17, w: 23, k: 7, kh: 3, kw: 3, stride: [1, 2], padding: [2, 1], dilation: [2, 1] },
+  { n: 1, c: 64, h: 30, w: 31, k: 5, kh: 1, kw: 1 },
   // LeNet's layers (small)
   { n: 4, c: 1, h: 28, w: 28, k: 6, kh: 5, kw: 5, padding: 2 },
   { n: 3, c: 6, h: 14, w: 14, k: 16, kh: 5, kw: 5 },
@@ -238,6 +242,33 @@ describe('the gradients only computed when needed', () => {
     const b2 = b.detach().requiresGrad_();
     F.conv2d(x, w.detach(), b2, { padding: 1 }).square().sum().backward();
     expectClose(b2.grad!.dataSync(), b.grad!.dataSync(), { rtol: 1e-12, atol: 1e-12 });
+  });
+});
+
+describe('the column matrices kept from the forward', () => {
+  it('give the same weight gradient as rebuilding them (a second backward with retainGraph rebuilds)', () => {
+    for (const [shape, wShape, opts] of [[[3, 4, 9, 8], [5, 4, 3, 3], { padding: 1 }], [[2, 6, 30, 31], [3, 6, 3, 3], { stride: 2 }], [[4, 3, 5, 5], [2, 3, 1, 1], {}]] as const) {
+      const x = tf.randn(shape as unknown as number[], { dtype: 'float64' });
+      const w = tf.randn(wShape as unknown as number[], { dtype: 'float64' }).requiresGrad_();
+      const y = F.conv2d(x, w, null, opts);
+      const gy = tf.randn(y.shape, { dtype: 'float64' });
+      y.backward(gy, { retainGraph: true });
+      const first = Array.from(w.grad!.dataSync());
+      w.grad = null;
+      y.backward(gy);
+      expectClose(w.grad!.dataSync(), first, { rtol: 1e-12, atol: 1e-12 });
+      const r = refConv2d(geometry({ n: shape[0], c: shape[1], h: shape[2], w: shape[3], k: wShape[0], kh: wShape[2], kw: wShape[3], ...opts }), x.dataSync(), w.dataSync(), null, gy.dataSync());
+      expectClose(first, r.gw, { rtol: 1e-10, atol: 1e-10 });
+    }
+  });
+
+  it('outlive a tidy() around the forward', () => {
+    const x = tf.randn([2, 3, 6, 6]);
+    const w = tf.randn([4, 3, 3, 3]).requiresGrad_();
+    const y = tf.tidy(() => F.conv2d(x, w, null, { padding: 1 }));
+    y.sum().backward();
+    const expected = refConv2d(geometry({ n: 2, c: 3, h: 6, w: 6, k: 4, kh: 3, kw: 3, padding: 1 }), x.dataSync(), w.dataSync(), null, new Float64Array(y.size).fill(1));
+    expectClose(w.grad!.dataSync(), expected.gw, { rtol: 1e-4, atol: 1e-4 });
   });
 });
 

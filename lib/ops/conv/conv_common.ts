@@ -9,6 +9,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape, rethrowNative } from '
 import { native } from '../../native';
 import { Tensor, isTensor } from '../../tensor';
 import { contiguous } from '../copy';
+import { keep } from '../../scope';
 
 /** A size per spatial dim: one number for all, or one each. */
 export type SizeArg = number | readonly number[];
@@ -111,11 +112,11 @@ export function withContiguous<R>(ts: ReadonlyArray<Tensor | null>, fn: (...cs: 
  * y = conv(x, w) + bias for contiguous x [n, c, h, w], w [k, c/g, kh, kw]; y gets `shape`
  * (the same elements as [n, k, oh, ow], also for conv1d and unbatched inputs).
  */
-export function nativeConvForward(op: string, g: ConvGeom, x: Tensor, w: Tensor, bias: Tensor | null, shape: readonly number[]): Tensor {
+export function nativeConvForward(op: string, g: ConvGeom, x: Tensor, w: Tensor, bias: Tensor | null, shape: readonly number[], cols: Tensor | null = null): Tensor {
   const y = Tensor.empty(shape, x.dtype, x.device);
   try {
     native.conv2d(dtypeCode(x.dtype), x.handle(op), x.offset, w.handle(op), w.offset, bias ? bias.handle(op) : null,
-      bias ? bias.offset : 0, y.handle(op), y.offset, geomArray(g));
+      bias ? bias.offset : 0, y.handle(op), y.offset, geomArray(g), cols ? cols.handle(op) : null);
   } catch (e) {
     y.dispose();
     rethrowNative(op, e);
@@ -136,18 +137,33 @@ export function nativeConvBackwardInput(op: string, g: ConvGeom, gy: Tensor, w: 
 }
 
 /** dL/dw [k, c/g, kh, kw] and, when withBias, dL/dbias [k], from contiguous x and gy. */
-export function nativeConvBackwardWeight(op: string, g: ConvGeom, x: Tensor, gy: Tensor, withBias: boolean, shape: readonly number[]): [Tensor, Tensor | null] {
+export function nativeConvBackwardWeight(op: string, g: ConvGeom, x: Tensor, gy: Tensor, withBias: boolean, shape: readonly number[], cols: Tensor | null = null): [Tensor, Tensor | null] {
   const gw = Tensor.empty(shape, x.dtype, x.device);
   const gb = withBias ? Tensor.empty([g.k], x.dtype, x.device) : null;
   try {
     native.conv2dBackwardWeight(dtypeCode(x.dtype), x.handle(op), x.offset, gy.handle(op), gy.offset, gw.handle(op), gw.offset,
-      gb ? gb.handle(op) : null, gb ? gb.offset : 0, geomArray(g));
+      gb ? gb.handle(op) : null, gb ? gb.offset : 0, geomArray(g), cols ? cols.handle(op) : null);
   } catch (e) {
     gw.dispose();
     gb?.dispose();
     rethrowNative(op, e);
   }
   return [gw, gb];
+}
+
+/** Column matrices up to this size are kept from the forward for the weight gradient. */
+const KEEP_COLUMNS_BYTES = 8 * 2 ** 20;
+
+/**
+ * A buffer for the column matrices the forward builds, so that the weight gradient does
+ * not build them again (null when the algorithm builds none or they are too large). It is
+ * kept out of tidy() (the backward may run after the forward's scope ended) and freed by
+ * the backward that uses it, or by the GC when no backward comes.
+ */
+export function columnsBuffer(g: ConvGeom, x: Tensor): Tensor | null {
+  const bytes = native.convColumnsBytes(dtypeCode(x.dtype), geomArray(g)) as number;
+  if (bytes === 0 || bytes > KEEP_COLUMNS_BYTES) return null;
+  return keep(Tensor.empty([bytes / (x.dtype === 'float64' ? 8 : 4)], x.dtype, x.device));
 }
 
 /** Checks dtypes agree and bias is [channels]. */

@@ -5,9 +5,9 @@
  */
 import { ShapeError, fmtShape } from '../../errors';
 import { Tensor } from '../../tensor';
-import { needsGradAny, noGrad, record } from '../../autograd/graph';
+import { needsGrad, needsGradAny, noGrad, record } from '../../autograd/graph';
 import {
-  type ConvGeom, type PaddingArg, type SizeArg, checkBiasAndDTypes, checkConvTensor, checkGroups, convOutput,
+  type ConvGeom, type PaddingArg, type SizeArg, checkBiasAndDTypes, checkConvTensor, checkGroups, columnsBuffer, convOutput,
   nativeConvBackwardInput, nativeConvBackwardWeight, nativeConvForward, sizes, withContiguous,
 } from './conv_common';
 
@@ -54,15 +54,29 @@ export function convNd(op: string, dims: 1 | 2, input: Tensor, weight: Tensor, b
     ? { n, c, h: spatial[0], w: spatial[1], k, kh: kernel[0], kw: kernel[1], oh: out[0], ow: out[1], sh: stride[0], sw: stride[1], ph: pad[0], pw: pad[1], dh: dilation[0], dw: dilation[1], groups }
     : { n, c, h: 1, w: spatial[0], k, kh: 1, kw: kernel[0], oh: 1, ow: out[0], sh: 1, sw: stride[0], ph: 0, pw: pad[0], dh: 1, dw: dilation[0], groups };
   const outShape = batched ? [n, k, ...out] : [k, ...out];
-  const y = noGrad(() => withContiguous([input, weight, b], (x, w, bb) => nativeConvForward(op, g, x!, w!, bb, outShape)));
   const inputs = b ? [input, weight, b] : [input, weight];
+  let cols = needsGrad(weight) ? columnsBuffer(g, input) : null;
+  let y: Tensor;
+  try {
+    y = noGrad(() => withContiguous([input, weight, b], (x, w, bb) => nativeConvForward(op, g, x!, w!, bb, outShape, cols)));
+  } catch (e) {
+    cols?.dispose();
+    throw e;
+  }
   if (!needsGradAny(inputs)) return y;
   return record(op, y, inputs, (gy) => noGrad(() => withContiguous([gy, input, weight], (gyc, xc, wc) => {
     const gx = input.requiresGrad ? nativeConvBackwardInput(op, g, gyc!, wc!, input.shape) : null;
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
     if (weight.requiresGrad || (b !== null && b.requiresGrad)) {
-      [gw, gb] = nativeConvBackwardWeight(op, g, xc!, gyc!, b !== null && b.requiresGrad, weight.shape);
+      // The kept columns serve one backward (a second one, with retainGraph, rebuilds them).
+      const kept = cols !== null && !cols.isDisposed ? cols : null;
+      try {
+        [gw, gb] = nativeConvBackwardWeight(op, g, xc!, gyc!, b !== null && b.requiresGrad, weight.shape, kept);
+      } finally {
+        cols?.dispose();
+        cols = null;
+      }
     }
     return b ? [gx, gw, gb] : [gx, gw];
   })), [input, weight]);

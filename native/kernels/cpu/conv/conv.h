@@ -9,6 +9,7 @@
 // channel per group), a plain GEMM for 1x1 stride-1 unpadded convolutions, and im2col
 // feeding the packed GEMM otherwise.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace tf {
@@ -28,16 +29,22 @@ enum class ConvAlgo : int { kIm2col = 0, kGemm1x1 = 1, kDepthwise = 2 };
 // The algorithm conv2d_* use for g (exposed so tests can cover each one).
 ConvAlgo conv_plan(const ConvGeom& g);
 
-// y = conv(x, w) + bias (bias [K] or null).
+// Elements of the column matrices conv2d_forward can keep for conv2d_backward_weight
+// (0 when the algorithm builds none).
+size_t conv2d_columns_elements(const ConvGeom& g, size_t elem_size);
+
+// y = conv(x, w) + bias (bias [K] or null). cols (null: not kept) receives the column
+// matrices, conv2d_columns_elements(g) elements, so the weight gradient need not rebuild them.
 template <typename T>
-void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y);
+void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y, T* cols = nullptr);
 
 // gx = dL/dx from gy = dL/dy (gx is overwritten).
 template <typename T>
 void conv2d_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx);
 
-// gw = dL/dw and, when gb is not null, gb = dL/dbias (both overwritten).
+// gw = dL/dw and, when gb is not null, gb = dL/dbias (both overwritten). cols: the column
+// matrices kept by conv2d_forward for the same x and g, or null.
 template <typename T>
-void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T* gb);
+void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T* gb, const T* cols = nullptr);
 
 }  // namespace tf

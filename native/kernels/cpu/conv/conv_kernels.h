@@ -4,7 +4,9 @@
 // (namespace conv_avx2), where the compiler vectorizes the unit-stride loops 8 wide.
 // conv.cc picks one set per call from tf::use_avx2().
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "conv.h"
 
@@ -15,12 +17,15 @@
 namespace tf {
 
 #define TF_CONV_KERNEL_DECLS                                                                    \
-  /* cols [cg*KH*KW, OH*OW] from cg channels of one image x [cg, H, W] (zeros in padding) */  \
+  /* cols [cg*KH*KW, pn] (row stride ld): output positions [p0, p0+pn) of the column */      \
+  /* matrix of cg channels of one image x [cg, H, W] (zeros in the padding) */                \
   template <typename T>                                                                        \
-  void im2col(const ConvGeom& g, int64_t cg, const T* x, T* cols);                             \
-  /* gx [cg, H, W] += the columns scattered back (the adjoint of im2col) */                   \
+  void im2col(const ConvGeom& g, int64_t cg, const T* x, int64_t p0, int64_t pn, T* cols,     \
+              int64_t ld);                                                                     \
+  /* gx [cg, H, W] += those columns scattered back (the adjoint of im2col) */                 \
   template <typename T>                                                                        \
-  void col2im(const ConvGeom& g, int64_t cg, const T* cols, T* gx);                            \
+  void col2im(const ConvGeom& g, int64_t cg, const T* cols, int64_t ld, int64_t p0,           \
+              int64_t pn, T* gx);                                                              \
   /* y [OH, OW] = bias + the KHxKW window of one channel x [H, W] with weights wk [KH, KW] */  \
   template <typename T>                                                                        \
   void dw_forward_plane(const ConvGeom& g, const T* x, const T* wk, T bias, T* y);            \
