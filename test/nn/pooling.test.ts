@@ -321,6 +321,10 @@ describe('pooling edge cases', () => {
     const [y, idx] = F.maxPool2d(x, [1, 2], { returnIndices: true });
     expect(Array.from(y.dataSync())).toEqual([NaN, 3, 2]);
     expect(Array.from(idx.dataSync())).toEqual([1, 2, 5]);
+    // 2x2 windows (their own fast path): the last NaN of a window wins, as in PyTorch
+    const [y2, idx2] = F.maxPool2d(tf.tensor([[[[1, NaN, 5, 0], [3, NaN, -1, 7]]]]), 2, { returnIndices: true });
+    expect(Array.from(y2.dataSync())).toEqual([NaN, 7]);
+    expect(Array.from(idx2.dataSync())).toEqual([5, 7]);
   });
 
   test('the gradient of maxPool flows to each maximum (overlapping windows accumulate)', () => {

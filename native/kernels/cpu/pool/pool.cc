@@ -49,6 +49,76 @@ inline void max_window(const T* xp, const Pool2dParams& p, int64_t oh, int64_t o
   *idx = static_cast<int32_t>(best);
 }
 
+// Interior windows of one output row whose window has K elements (K known at compile
+// time: the comparisons unroll into branch-free selects; random data would mispredict a
+// branch per comparison). PyTorch's rule: a value is taken when greater or NaN.
+template <typename T, int K>
+void max_row_fixed(const T* xp, int64_t row0, int64_t sw, const int64_t* offs, int64_t lo, int64_t hi, T* yrow, int32_t* irow) {
+  int64_t o[K];
+  for (int q = 0; q < K; ++q) o[q] = offs[q];
+  for (int64_t ow = lo; ow < hi; ++ow) {
+    const int64_t start = row0 + ow * sw;
+    const T* base = xp + start;
+    T m = base[0];
+    int64_t at = 0;
+    for (int q = 1; q < K; ++q) {
+      const T v = base[o[q]];
+      const bool take = (v > m) | (v != v);
+      m = take ? v : m;
+      at = take ? o[q] : at;
+    }
+    yrow[ow] = m;
+    irow[ow] = static_cast<int32_t>(start + at);
+  }
+}
+
+// The same for any window size: one window element at a time across the row (branch-free
+// selects); irow holds the element number until the end.
+template <typename T>
+void max_row_any(const T* xp, int64_t row0, int64_t sw, const int64_t* offs, int64_t K, int64_t lo, int64_t hi, T* yrow, int32_t* irow) {
+  const T* src0 = xp + row0;
+  for (int64_t ow = lo; ow < hi; ++ow) {
+    yrow[ow] = src0[ow * sw];
+    irow[ow] = 0;
+  }
+  for (int64_t k = 1; k < K; ++k) {
+    const T* src = src0 + offs[k];
+    const int32_t kk = static_cast<int32_t>(k);
+    for (int64_t ow = lo; ow < hi; ++ow) {
+      const T v = src[ow * sw];
+      const T m = yrow[ow];
+      const bool take = (v > m) | (v != v);
+      yrow[ow] = take ? v : m;
+      irow[ow] = take ? kk : irow[ow];
+    }
+  }
+  for (int64_t ow = lo; ow < hi; ++ow) irow[ow] = static_cast<int32_t>(row0 + ow * sw + offs[irow[ow]]);
+}
+
+// The most common window, 2x2 with stride 2 (no dilation): two input rows per output row,
+// with the stride a constant so the compiler vectorises the selects.
+template <typename T>
+void max_row_2x2s2(const T* xp, int64_t row0, int64_t iw, int64_t lo, int64_t hi, T* yrow, int32_t* irow) {
+  const T* r0 = xp + row0;
+  const T* r1 = r0 + iw;
+  for (int64_t ow = lo; ow < hi; ++ow) {
+    const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+    T m = a;
+    int32_t at = 0;
+    bool take = (b > m) | (b != b);
+    m = take ? b : m;
+    at = take ? 1 : at;
+    take = (c > m) | (c != c);
+    m = take ? c : m;
+    at = take ? static_cast<int32_t>(iw) : at;
+    take = (d > m) | (d != d);
+    m = take ? d : m;
+    at = take ? static_cast<int32_t>(iw + 1) : at;
+    yrow[ow] = m;
+    irow[ow] = static_cast<int32_t>(row0 + 2 * ow) + at;
+  }
+}
+
 template <typename T>
 void max_forward(const T* x, T* y, int32_t* idx, const Pool2dParams& p) {
   int64_t hlo, hhi, wlo, whi;
@@ -72,27 +142,18 @@ void max_forward(const T* x, T* y, int32_t* idx, const Pool2dParams& p) {
         for (int64_t ow = 0; ow < p.ow; ++ow)
           if (!inside_h || ow < wlo || ow >= whi) max_window(xp, p, oh, ow, yrow + ow, irow + ow);
         if (!inside_h || wlo >= whi) continue;
-        // Interior windows, one window element at a time across the row: branch-free
-        // selects (random data would mispredict a branch per comparison). irow holds
-        // the element number k until the end.
         const int64_t row0 = (oh * p.sh - p.ph) * p.iw - p.pw;
-        const T* src0 = xp + row0;
-        for (int64_t ow = wlo; ow < whi; ++ow) {
-          yrow[ow] = src0[ow * p.sw];
-          irow[ow] = 0;
+        if (K == 4 && p.kw == 2 && p.sw == 2 && p.dw == 1 && p.dh == 1) {
+          max_row_2x2s2(xp, row0, p.iw, wlo, whi, yrow, irow);
+          continue;
         }
-        for (int64_t k = 1; k < K; ++k) {
-          const T* src = src0 + offs[k];
-          const int32_t kk = static_cast<int32_t>(k);
-          for (int64_t ow = wlo; ow < whi; ++ow) {
-            const T v = src[ow * p.sw];
-            const T m = yrow[ow];
-            const bool take = (v > m) | (v != v);
-            yrow[ow] = take ? v : m;
-            irow[ow] = take ? kk : irow[ow];
-          }
+        switch (K) {
+          case 2: max_row_fixed<T, 2>(xp, row0, p.sw, offs, wlo, whi, yrow, irow); break;
+          case 3: max_row_fixed<T, 3>(xp, row0, p.sw, offs, wlo, whi, yrow, irow); break;
+          case 4: max_row_fixed<T, 4>(xp, row0, p.sw, offs, wlo, whi, yrow, irow); break;
+          case 9: max_row_fixed<T, 9>(xp, row0, p.sw, offs, wlo, whi, yrow, irow); break;
+          default: max_row_any(xp, row0, p.sw, offs, K, wlo, whi, yrow, irow);
         }
-        for (int64_t ow = wlo; ow < whi; ++ow) irow[ow] = static_cast<int32_t>(row0 + ow * p.sw + offs[irow[ow]]);
       }
     }
   });
@@ -151,8 +212,10 @@ void avg_forward(const T* x, T* y, const Pool2dParams& p) {
           if (oh >= hlo && oh < hhi && ow >= wlo && ow < whi) {
             const T* base = xp + (oh * p.sh - p.ph) * p.iw + ow * p.sw - p.pw;
             double s = 0;
-            for (int64_t a = 0; a < p.kh; ++a)
-              for (int64_t q = 0; q < p.kw; ++q) s += base[a * p.iw + q];
+            if (p.kh == 2 && p.kw == 2) s = (static_cast<double>(base[0]) + base[1]) + (static_cast<double>(base[p.iw]) + base[p.iw + 1]);
+            else
+              for (int64_t a = 0; a < p.kh; ++a)
+                for (int64_t q = 0; q < p.kw; ++q) s += base[a * p.iw + q];
             yp[oh * p.ow + ow] = static_cast<T>(s / inner_div);
             continue;
           }
