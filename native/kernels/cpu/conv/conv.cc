@@ -201,7 +201,7 @@ size_t conv2d_columns_elements(const ConvGeom& g, size_t elem_size) {
   if (algo == ConvAlgo::kDepthwise || (algo == ConvAlgo::kWinograd && elem_size == sizeof(float)) || g.n == 0 ||
       d.p == 0 || d.r == 0 || g.k == 0)
     return 0;
-  return static_cast<size_t>(g.groups * d.blocks) * static_cast<size_t>(d.r * d.m * d.pb);
+  return static_cast<size_t>(g.groups * d.blocks) * static_cast<size_t>((d.r + 1) * d.m * d.pb);
 }
 
 ConvAlgo conv_plan(const ConvGeom& g) {
@@ -238,43 +238,58 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
     return;
   }
   // Tasks are (group, block): y[block] = W_g · cols(block) + bias, each thread with its
-  // own buffers, running its GEMMs serially.
+  // own buffers, running its GEMMs serially. The bias rides in the GEMM as one more column
+  // of the weight against a row of ones under the columns (no separate pass over y, which
+  // costs as much as the product when R is small, as in LeNet's first layer).
   const bool gemm1x1 = algo == ConvAlgo::kGemm1x1;
   const int64_t tasks = g.groups * d.blocks;
   const size_t width = static_cast<size_t>(d.m * d.pb);
+  const int64_t rows = d.r + 1;  // column buffer rows: R, then ones
+  std::vector<T> waug;
+  if (bias) {
+    waug.resize(static_cast<size_t>(g.k * rows));
+    for (int64_t k = 0; k < g.k; ++k) {
+      std::memcpy(waug.data() + k * rows, w + k * d.r, sizeof(T) * d.r);
+      waug[k * rows + d.r] = bias[k];
+    }
+  }
+  const T* wa = bias ? waug.data() : w;
+  const int64_t ldw = bias ? rows : d.r, depth = bias ? rows : d.r;
   parallel_for(tasks, 1, [&](int64_t tb, int64_t te) {
-    std::vector<T> cols, ybuf;
+    std::vector<T> cols;
+    std::vector<int64_t> offs;
     for (int64_t t = tb; t < te; ++t) {
       const int64_t gi = t % g.groups;
       const Block b = block_of(g, d, t / g.groups);
-      const T* wg = w + gi * d.kg * d.r;
-      const T* bg = bias ? bias + gi * d.kg : nullptr;
-      const T* B;
-      int64_t rsB;
+      T* yb = y + (b.n0 * g.k + gi * d.kg) * d.p + b.p0;
       if (gemm1x1 && b.imgs == 1) {
-        B = x + (b.n0 * g.c + gi * d.cg) * d.hw + b.p0;
-        rsB = d.hw;
-      } else {
-        T* buf;
-        if (keep) {
-          buf = keep + static_cast<size_t>(t) * d.r * width;
-        } else {
-          cols.resize(static_cast<size_t>(d.r) * width);
-          buf = cols.data();
-        }
-        block_columns(kn, g, d, gi, b, x, buf);
-        B = buf;
-        rsB = b.width();
-      }
-      if (b.imgs == 1) {
-        gemm_call<T>(d.kg, b.pn, d.r, wg, d.r, 1, B, rsB, 1, T(0), y + (b.n0 * g.k + gi * d.kg) * d.p + b.p0, d.p, bg);
+        gemm_call<T>(d.kg, b.pn, d.r, w + gi * d.kg * d.r, d.r, 1, x + (b.n0 * g.c + gi * d.cg) * d.hw + b.p0, d.hw, 1,
+                     T(0), yb, d.p, bias ? bias + gi * d.kg : nullptr);
         continue;
       }
-      ybuf.resize(static_cast<size_t>(d.kg) * width);
-      gemm_call<T>(d.kg, b.width(), d.r, wg, d.r, 1, B, rsB, 1, T(0), ybuf.data(), b.width(), bg);
-      for (int64_t i = 0; i < b.imgs; ++i)
-        for (int64_t r = 0; r < d.kg; ++r)
-          std::memcpy(y + ((b.n0 + i) * g.k + gi * d.kg + r) * d.p, ybuf.data() + r * b.width() + i * d.p, sizeof(T) * d.p);
+      T* buf;
+      if (keep) {
+        buf = keep + static_cast<size_t>(t) * rows * width;
+      } else {
+        cols.resize(static_cast<size_t>(rows) * width);
+        buf = cols.data();
+      }
+      block_columns(kn, g, d, gi, b, x, buf);
+      if (bias) std::fill(buf + d.r * b.width(), buf + (d.r + 1) * b.width(), T(1));
+      // One product per image of the block, straight into y.
+      offs.assign(static_cast<size_t>(3 * b.imgs), 0);
+      for (int64_t i = 0; i < b.imgs; ++i) {
+        offs[b.imgs + i] = i * b.pn;
+        offs[2 * b.imgs + i] = i * g.k * d.p;
+      }
+      GemmArgs<T> a;
+      a.batch = b.imgs;
+      a.a_offsets = offs.data(); a.b_offsets = offs.data() + b.imgs; a.c_offsets = offs.data() + 2 * b.imgs;
+      a.m = d.kg; a.n = b.pn; a.k = depth;
+      a.A = wa + gi * d.kg * ldw; a.rsA = ldw; a.csA = 1;
+      a.B = buf; a.rsB = b.width(); a.csB = 1;
+      a.C = yb; a.rsC = d.p; a.csC = 1;
+      gemm_run<T>(a);
     }
   });
 }
@@ -438,7 +453,7 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T
         B = x + (b.n0 * g.c + gi * d.cg) * d.hw + b.p0;
         csB = d.hw;
       } else if (kept) {
-        B = kept + static_cast<size_t>(t) * d.r * width;
+        B = kept + static_cast<size_t>(t) * (d.r + 1) * width;
         csB = b.width();
       } else {
         cols.resize(static_cast<size_t>(d.r) * width);
