@@ -166,7 +166,11 @@ void winograd_forward(const ConvGeom& g, const Kernels<T>& kn, const T* x, const
   std::vector<T> U(static_cast<size_t>(16 * K * C));
   wino_weights(g, w, U.data());
   const int64_t row_bytes = 16 * (C + K) * tw * static_cast<int64_t>(sizeof(T));
-  const int64_t rb = std::clamp<int64_t>((512 * 1024) / row_bytes, 1, th);
+  static const int64_t block_bytes = [] {
+    const char* v = std::getenv("TF_WINO_BLOCK_KB");  // tuning hook (undocumented)
+    return (v && *v ? std::atol(v) : 512) * 1024;
+  }();
+  const int64_t rb = std::clamp<int64_t>(block_bytes / row_bytes, 1, th);
   const int64_t nblk = (th + rb - 1) / rb;
   parallel_for(g.n * nblk, 1, [&](int64_t tb_, int64_t te_) {
     std::vector<T> V(static_cast<size_t>(16 * C * rb * tw)), M(static_cast<size_t>(16 * K * rb * tw));
