@@ -104,6 +104,11 @@ const CONV2D: Conv2dCase[] = [
   { n: 2, c: 32, h: 20, w: 19, k: 8, kh: 3, kw: 3, padding: 1 },
   { n: 1, c: 40, h: 17, w: 23, k: 7, kh: 3, kw: 3, stride: [1, 2], padding: [2, 1], dilation: [2, 1] },
   { n: 1, c: 64, h: 30, w: 31, k: 5, kh: 1, kw: 1 },
+  // 3x3 stride 1 with >= 16 channels: Winograd F(2x2, 3x3) forward in float32 (odd and even sizes)
+  { n: 2, c: 16, h: 9, w: 11, k: 17, kh: 3, kw: 3, padding: 1 },
+  { n: 1, c: 24, h: 8, w: 7, k: 16, kh: 3, kw: 3 },
+  { n: 3, c: 18, h: 5, w: 6, k: 20, kh: 3, kw: 3, padding: [2, 0] },
+  { n: 1, c: 16, h: 40, w: 41, k: 16, kh: 3, kw: 3, padding: 1, bias: false },
   // LeNet's layers (small)
   { n: 4, c: 1, h: 28, w: 28, k: 6, kh: 5, kw: 5, padding: 2 },
   { n: 3, c: 6, h: 14, w: 14, k: 16, kh: 5, kw: 5 },
@@ -275,11 +280,13 @@ describe('the column matrices kept from the forward', () => {
 describe('algorithm choice', () => {
   const plan = (g: number[]) => native.convPlan(new Float64Array(g));
   // [n, c, h, w, k, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups]
-  it('picks GEMM for 1x1, depthwise for one channel per group, im2col otherwise', () => {
+  it('picks GEMM for 1x1, depthwise for one channel per group, Winograd for 3x3 stride 1, im2col otherwise', () => {
     expect(plan([2, 8, 5, 4, 6, 1, 1, 5, 4, 1, 1, 0, 0, 1, 1, 1])).toBe(1);
     expect(plan([2, 8, 5, 4, 8, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 8])).toBe(2);
     expect(plan([2, 8, 5, 4, 6, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 1])).toBe(0);
     expect(plan([2, 8, 5, 4, 6, 1, 1, 3, 2, 2, 2, 0, 0, 1, 1, 1])).toBe(0);
+    expect(plan([2, 16, 5, 4, 16, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 1])).toBe(3);
+    expect(plan([2, 16, 5, 4, 16, 3, 3, 3, 2, 1, 1, 1, 1, 2, 2, 1])).toBe(0);
   });
 });
 

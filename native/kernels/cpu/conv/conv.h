@@ -24,12 +24,15 @@ struct ConvGeom {
   int64_t groups = 1;
 };
 
-enum class ConvAlgo : int { kIm2col = 0, kGemm1x1 = 1, kDepthwise = 2 };
+// kWinograd: F(2x2, 3x3) for float32 forwards of 3x3 stride-1 convolutions with enough
+// channels (float64 and the gradients of those shapes use im2col).
+enum class ConvAlgo : int { kIm2col = 0, kGemm1x1 = 1, kDepthwise = 2, kWinograd = 3 };
 
 // The algorithm conv2d_* use for g (exposed so tests can cover each one).
 ConvAlgo conv_plan(const ConvGeom& g);
 
-// Elements of the column matrices conv2d_forward can keep for conv2d_backward_weight
+// Elements of the column matrices (with the row of ones for the bias) conv2d_forward can
+// keep for conv2d_backward_weight
 // (0 when the algorithm builds none).
 size_t conv2d_columns_elements(const ConvGeom& g, size_t elem_size);
 

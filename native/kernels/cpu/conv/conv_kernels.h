@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "conv.h"
 
@@ -34,7 +35,16 @@ namespace tf {
   void dw_backward_input_plane(const ConvGeom& g, const T* gy, const T* wk, T* gx);           \
   /* gw [KH, KW] += correlation of x [H, W] with gy [OH, OW] */                               \
   template <typename T>                                                                        \
-  void dw_backward_weight_plane(const ConvGeom& g, const T* x, const T* gy, T* gw);
+  void dw_backward_weight_plane(const ConvGeom& g, const T* x, const T* gy, T* gw);            \
+  /* Winograd F(2x2,3x3) input transform of c channels of one image, tile rows [ty0, ty1) */  \
+  /* (tw tiles each): V[xi * ld_xi + ci * tb + tile], xi = 0..15, tb = tiles in the rows */    \
+  template <typename T>                                                                        \
+  void wino_input(const ConvGeom& g, int64_t c, const T* x, int64_t ty0, int64_t ty1,          \
+                  int64_t tw, T* V, int64_t ld_xi);                                            \
+  /* Output transform of M[xi * ld_xi + k * tb + tile] into y [K, OH, OW] of one image */     \
+  template <typename T>                                                                        \
+  void wino_output(const ConvGeom& g, const T* M, int64_t ld_xi, int64_t ty0, int64_t ty1,     \
+                   int64_t tw, const T* bias, T* y);
 
 namespace conv_portable {
 TF_CONV_KERNEL_DECLS
