@@ -22,6 +22,9 @@ const { values: o } = parseArgs({
     // A full run that takes longer than this (seconds) is stopped and reported as such: on a
     // busy 2-core machine PyTorch's 2-thread run can be 10x slower than its 1-thread run.
     'full-timeout': { type: 'string', default: '300' },
+    // Extra seeds of the full run (weights and shuffling) at the last thread count, to show
+    // how the test accuracy varies: --seeds 1,2,3
+    seeds: { type: 'string', default: '' },
   },
 });
 const threads = o.threads.split(',').map(Number);
@@ -74,10 +77,21 @@ if (o.full) {
     show('PyTorch', t, full.torch[t]);
   }
   const torchBest = Math.min(...threads.map((t) => full.torch[t].seconds));
-  const cell = (r) => (r.timedOut ? `> ${limit} (stopped)` : `${fmt(r.seconds, 1)} (${fmt(100 * r.accuracy, 1)}%)`);
+  const cell = (r) => (r.timedOut ? `> ${limit} (stopped)` : `${fmt(r.seconds, 1)} (${fmt(100 * r.accuracy, 2)}%)`);
   console.log('| threads | tensorforge s (test acc) | PyTorch s (test acc) | ours / PyTorch best |');
   console.log('| --- | --- | --- | --- |');
   for (const t of threads) {
     console.log(`| ${t} | ${cell(full.ours[t])} | ${cell(full.torch[t])} | ${fmt(full.ours[t].seconds / torchBest)} |`);
+  }
+  if (o.seeds) {
+    const t = threads[threads.length - 1];
+    console.log(`\nOther seeds, ${t} thread(s) for tensorforge, 1 thread for PyTorch:`);
+    console.log('| seed | tensorforge s (test acc) | PyTorch s (test acc) |');
+    console.log('| --- | --- | --- |');
+    for (const seed of o.seeds.split(',')) {
+      const a = ours(t, ['--mode', 'full', '--data', o.data, '--seed', seed], limit);
+      const b = torch(1, ['--mode', 'full', '--data', o.data, '--seed', seed], limit);
+      console.log(`| ${seed} | ${cell(a)} | ${cell(b)} |`);
+    }
   }
 }

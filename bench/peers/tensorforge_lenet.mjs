@@ -19,12 +19,13 @@ const { values: o } = parseArgs({
     epochs: { type: 'string', default: '2' },
     batch: { type: 'string', default: '64' },
     steps: { type: 'string', default: '60' },
+    seed: { type: 'string', default: '0' },
   },
 });
 const threads = Number(o.threads);
 const batch = Number(o.batch);
 tf.setNumThreads(threads);
-tf.manualSeed(0);
+tf.manualSeed(Number(o.seed));
 const model = leNet5(tf);
 const opt = new tf.optim.Adam(model.parameters(), { lr: 1e-3 });
 const step = (x, y) => tf.tidy(() => {
@@ -50,7 +51,7 @@ if (o.mode === 'step') {
   const tLoad = performance.now();
   const data = loadFashionMnist(tf, o.data);
   const loadSeconds = (performance.now() - tLoad) / 1000;
-  const loader = new tf.data.DataLoader(new tf.data.TensorDataset(data.trainX, data.trainY), { batchSize: batch, shuffle: true, seed: 0 });
+  const loader = new tf.data.DataLoader(new tf.data.TensorDataset(data.trainX, data.trainY), { batchSize: batch, shuffle: true, seed: Number(o.seed) });
   const t0 = performance.now();
   let steps = 0;
   for (let e = 0; e < Number(o.epochs); e++) {

@@ -24,9 +24,10 @@ p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
 p.add_argument("--epochs", type=int, default=2)
 p.add_argument("--batch", type=int, default=64)
 p.add_argument("--steps", type=int, default=60)
+p.add_argument("--seed", type=int, default=0)
 args = p.parse_args()
 torch.set_num_threads(args.threads)
-torch.manual_seed(0)
+torch.manual_seed(args.seed)
 
 
 def lenet():
