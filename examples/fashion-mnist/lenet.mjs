@@ -2,6 +2,7 @@
 // run, evaluation and the command line. train.mjs calls main() with the built package;
 // the test calls it with the TypeScript sources.
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -137,7 +138,7 @@ const HELP = `Trains LeNet-5 on Fashion-MNIST, once with a PyTorch-style loop an
   --limit N         use only the first N training images
   --threads N       native threads (default: all cores)
   --seed N          seed of the weights and the shuffling (default 0)
-  --out DIR         where saveModel writes the trained weights (default: no saving)
+  --out DIR         where saveModel writes the trained models (default: <tmpdir>/tensorforge-fashion-mnist)
   --quiet           only the results
   --help            this text
 `;
@@ -224,11 +225,9 @@ export function main(tf, argv, { log = console.log } = {}) {
     const acc = accuracy(tf, model, data.testX, data.testY);
     log(`${mode === 'loop' ? 'PyTorch-style loop' : 'fit()'}: ${steps} steps in ${trainSecs.toFixed(2)} s ` +
       `(${((1000 * trainSecs) / steps).toFixed(2)} ms/step), test accuracy ${(100 * acc).toFixed(2)}%`);
-    if (values.out) {
-      const where = join(values.out, `lenet5-${mode}`);
-      tf.saveModel(model, where, { inputShape: [null, 1, 28, 28] });
-      say(`saved the trained model to ${where} (tf.loadModel('${where}') rebuilds it)`);
-    }
+    const where = join(values.out ?? join(tmpdir(), 'tensorforge-fashion-mnist'), `lenet5-${mode}`);
+    tf.saveModel(model, where, { inputShape: [null, 1, 28, 28] });
+    say(`saved the trained model to ${where} (tf.loadModel('${where}') rebuilds it)`);
     results[mode] = { steps, seconds: trainSecs, accuracy: acc };
     model.dispose();
   }

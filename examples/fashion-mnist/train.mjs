@@ -3,6 +3,8 @@
 //   npm run build:ts && npm run example:fashion-mnist                  # the committed subset
 //   npm run example:fashion-mnist -- --data /usr/share/datasets/fashion-mnist --out /tmp/lenet
 //
+// The trained models are saved with tf.saveModel (by default under the system temp folder).
+//
 // See --help for the options; lenet.mjs holds the model, the data and the loops.
 import { createRequire } from 'node:module';
 import { main } from './lenet.mjs';
