@@ -170,15 +170,28 @@ void wino_weights(const ConvGeom& g, const T* w, T* U) {
 // Scratch memory per thread, kept between calls (large vectors would otherwise be mapped
 // and zeroed by the kernel on every call). Slot 0: the transformed weights (caller only).
 template <typename T>
-T* scratch(int slot, size_t elems) {
+std::vector<T>& scratch_slot(int slot) {
   thread_local std::vector<T> bufs[3];
-  std::vector<T>& v = bufs[slot];
+  return bufs[slot];
+}
+template <typename T>
+T* scratch(int slot, size_t elems) {
+  std::vector<T>& v = scratch_slot<T>(slot);
   if (v.size() < elems) {
     v.clear();
     v.shrink_to_fit();
     v.resize(elems);
   }
   return v.data();
+}
+// Frees a slot that grew past 8 MB (one unusually large layer should not pin its memory).
+template <typename T>
+void scratch_trim(int slot) {
+  std::vector<T>& v = scratch_slot<T>(slot);
+  if (v.size() * sizeof(T) > (size_t(8) << 20)) {
+    v.clear();
+    v.shrink_to_fit();
+  }
 }
 
 // Winograd F(4x4, 3x3): per image and block of tile rows, the input transform, 36 GEMMs
@@ -221,6 +234,7 @@ void winograd_forward(const ConvGeom& g, const Kernels<T>& kn, const T* x, const
       kn.wino_output(g, M, K * tiles, ty0, ty1, tw, bias, y + n * K * P);
     }
   });
+  scratch_trim<T>(0);
 }
 
 }  // namespace
