@@ -358,6 +358,21 @@ void conv2d_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
     });
     return;
   }
+  if (algo == ConvAlgo::kWinograd && std::is_same<T, float>::value && g.ph <= 2 && g.pw <= 2) {
+    // The input gradient of a 3x3 stride-1 convolution is the 3x3 stride-1 convolution of
+    // gy with the kernels flipped and input/output channels swapped, padded 2 - p on top
+    // and left (the output size fixes the rest): Winograd again.
+    ConvGeom t = g;
+    t.c = g.k; t.h = g.oh; t.w = g.ow;
+    t.k = g.c; t.oh = g.h; t.ow = g.w;
+    t.ph = 2 - g.ph; t.pw = 2 - g.pw;
+    std::vector<T> wt(static_cast<size_t>(g.k * g.c * 9));  // [C, K, 3, 3]
+    for (int64_t k = 0; k < g.k; ++k)
+      for (int64_t c = 0; c < g.c; ++c)
+        for (int i = 0; i < 9; ++i) wt[(c * g.k + k) * 9 + (8 - i)] = w[(k * g.c + c) * 9 + i];
+    winograd_forward<T>(t, kn, gy, wt.data(), static_cast<const T*>(nullptr), gx);
+    return;
+  }
   if (d.kg == 0 || d.p == 0) {
     std::fill(gx, gx + g.n * g.c * d.hw, T(0));
     return;
