@@ -109,6 +109,7 @@ const CONV2D: Conv2dCase[] = [
   { n: 1, c: 24, h: 8, w: 7, k: 16, kh: 3, kw: 3 },
   { n: 3, c: 18, h: 5, w: 6, k: 20, kh: 3, kw: 3, padding: [2, 0] },
   { n: 1, c: 16, h: 40, w: 41, k: 16, kh: 3, kw: 3, padding: 1, bias: false },
+  { n: 2, c: 16, h: 6, w: 5, k: 16, kh: 3, kw: 3, padding: [3, 2] },
   // LeNet's layers (small)
   { n: 4, c: 1, h: 28, w: 28, k: 6, kh: 5, kw: 5, padding: 2 },
   { n: 3, c: 6, h: 14, w: 14, k: 16, kh: 5, kw: 5 },
@@ -199,6 +200,7 @@ describe('convTranspose2d against the float64 reference', () => {
     { n: 3, cin: 2, h: 4, w: 6, cout: 5, kh: 2, kw: 3, dilation: [2, 1], padding: [1, 1], bias: false },
     { n: 2, cin: 3, h: 5, w: 5, cout: 3, kh: 3, kw: 3, stride: 2, groups: 3, outputPadding: 1 },
     { n: 2, cin: 8, h: 6, w: 7, cout: 4, kh: 1, kw: 1 },
+    { n: 2, cin: 16, h: 7, w: 6, cout: 17, kh: 3, kw: 3, padding: [1, 2] },
     { n: 1, cin: 2, h: 3, w: 4, cout: 3, kh: 3, kw: 3, stride: 1, dilation: 2, outputPadding: 1, unbatched: true },
   ];
   it.each(CASES.map((cs, i) => [JSON.stringify(cs), cs, i] as const))('%s', (_name, cs, i) => {

@@ -24,8 +24,8 @@ struct ConvGeom {
   int64_t groups = 1;
 };
 
-// kWinograd: F(2x2, 3x3) for float32 forwards of 3x3 stride-1 convolutions with enough
-// channels (float64 and the gradients of those shapes use im2col).
+// kWinograd: F(4x4, 3x3) for float32 forwards and input gradients of 3x3 stride-1
+// convolutions with enough channels (float64 and the weight gradient use im2col).
 enum class ConvAlgo : int { kIm2col = 0, kGemm1x1 = 1, kDepthwise = 2, kWinograd = 3 };
 
 // The algorithm conv2d_* use for g (exposed so tests can cover each one).

@@ -36,8 +36,8 @@ namespace tf {
   /* gw [KH, KW] += correlation of x [H, W] with gy [OH, OW] */                               \
   template <typename T>                                                                        \
   void dw_backward_weight_plane(const ConvGeom& g, const T* x, const T* gy, T* gw);            \
-  /* Winograd F(2x2,3x3) input transform of c channels of one image, tile rows [ty0, ty1) */  \
-  /* (tw tiles each): V[xi * ld_xi + ci * tb + tile], xi = 0..15, tb = tiles in the rows */    \
+  /* Winograd F(4x4,3x3) input transform of c channels of one image, tile rows [ty0, ty1) */  \
+  /* (tw tiles each): V[xi * ld_xi + ci * tb + tile], xi = 0..35, tb = tiles in the rows */    \
   template <typename T>                                                                        \
   void wino_input(const ConvGeom& g, int64_t c, const T* x, int64_t ty0, int64_t ty1,          \
                   int64_t tw, T* V, int64_t ld_xi);                                            \
