@@ -279,6 +279,21 @@ describe('the column matrices kept from the forward', () => {
   });
 });
 
+describe('empty batches', () => {
+  it('give empty outputs and zero weight and bias gradients', () => {
+    const x = tf.zeros([0, 3, 5, 5]).requiresGrad_();
+    const w = tf.randn([4, 3, 3, 3]).requiresGrad_();
+    const b = tf.randn([4]).requiresGrad_();
+    const y = F.conv2d(x, w, b, { padding: 1 });
+    expect(y.shape).toEqual([0, 4, 5, 5]);
+    y.sum().backward();
+    expect(x.grad!.shape).toEqual([0, 3, 5, 5]);
+    expect(Array.from(w.grad!.dataSync()).every((v) => v === 0)).toBe(true);
+    expect(Array.from(b.grad!.dataSync())).toEqual([0, 0, 0, 0]);
+    expect(F.convTranspose2d(tf.zeros([0, 4, 3, 3]), tf.randn([4, 2, 3, 3])).shape).toEqual([0, 2, 5, 5]);
+  });
+});
+
 describe('algorithm choice', () => {
   const plan = (g: number[]) => native.convPlan(new Float64Array(g));
   // [n, c, h, w, k, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups]
