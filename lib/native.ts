@@ -69,6 +69,14 @@ export interface NativeAddon {
   convPlan(geom: Float64Array): number;
   // Bytes of the column matrices conv2d can keep for conv2dBackwardWeight (0: none).
   convColumnsBytes(dtype: number, geom: Float64Array): number;
+  // pool family (native/addon/pool_entries.cc): see native/kernels/cpu/pool/pool.h and norm/batch_norm.h.
+  // params = [planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, countIncludePad, divisorOverride, scaleH, scaleW]
+  pool2d(kind: number, dtype: number, input: NativeHandle, inputOffset: number, output: NativeHandle, outputOffset: number,
+    indices: NativeHandle | null, indicesOffset: number, params: Float64Array): void;
+  // meta = [n, c, s, eps, momentum, training]; then (handle, offset) pairs: x, y, weight, bias, saveMean, saveInvstd, runningMean, runningVar
+  batchNormForward(dtype: number, meta: Float64Array, ...buffers: (NativeHandle | number | null)[]): void;
+  // meta = [n, c, s, training]; then (handle, offset) pairs: gy, x, weight, saveMean, saveInvstd, gx, gweight, gbias
+  batchNormBackward(dtype: number, meta: Float64Array, ...buffers: (NativeHandle | number | null)[]): void;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.
