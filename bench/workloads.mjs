@@ -49,3 +49,26 @@ export const suites = {
     { name: 'matmul 256x256x256', op: 'matmul', shapes: [[256, 256], [256, 256]] },
   ],
 };
+
+// Convolutions (float32, NCHW, bias): 2·N·K·OH·OW·(C/groups)·KH·KW flops forward, three
+// times that forward+backward (input, weight and bias gradients; the output gradient is a
+// fixed tensor). `conv` holds the layer; shapes[0] is the input.
+const convLayer = (name, n, c, h, w, k, ks, pad, groups = 1) => {
+  const oh = h + 2 * pad - ks + 1;
+  const ow = w + 2 * pad - ks + 1;
+  const flops = 2 * n * k * oh * ow * (c / groups) * ks * ks;
+  const conv = { n, c, h, w, k, ks, pad, groups };
+  return [
+    { name: `${name} fwd`, op: 'conv2d', conv, shapes: [[n, c, h, w]], flops },
+    { name: `${name} fwd+bwd`, op: 'conv2dTrain', conv, shapes: [[n, c, h, w]], flops: 3 * flops },
+  ];
+};
+suites.conv = [
+  ...convLayer('ResNet 3x3 pad 1, N32 C64 56x56 K64', 32, 64, 56, 56, 64, 3, 1),
+  ...convLayer('LeNet 5x5 pad 2, N64 C1 28x28 K32', 64, 1, 28, 28, 32, 5, 2),
+  ...convLayer('batch 1 3x3 pad 1, C64 56x56 K64', 1, 64, 56, 56, 64, 3, 1),
+  ...convLayer('depthwise 3x3 pad 1, N32 C128 56x56', 32, 128, 56, 56, 128, 3, 1, 128),
+  ...convLayer('1x1, N32 C256 28x28 K512', 32, 256, 28, 28, 512, 1, 0),
+  ...convLayer('LeNet-5 conv1 5x5 pad 2, N64 C1 28x28 K6', 64, 1, 28, 28, 6, 5, 2),
+  ...convLayer('LeNet-5 conv2 5x5, N64 C6 14x14 K16', 64, 6, 14, 14, 16, 5, 0),
+];

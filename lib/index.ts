@@ -60,6 +60,7 @@ export * as data from './data/index';
 export { randperm } from './data/randperm';
 export { matmul, mm, bmm, dot, mv, addmm, type AddmmOptions, type Activation } from './ops/matmul';
 export { linear, prepackLinear, PackedLinear, type LinearOptions } from './ops/linear';
+export { conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions, type SizeArg, type PaddingArg } from './ops/conv/index';
 export * as nn from './nn/index';
 export * as F from './nn/functional_index';
 export { autograd, noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, GradcheckError, AutogradError, type BackwardOptions, type GradOptions, type GradcheckOptions } from './autograd/index';

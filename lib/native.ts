@@ -71,6 +71,26 @@ export interface NativeAddon {
   crossEntropyBackward(dtype: number, x: NativeHandle, xOffset: number, meta: Float64Array, target: NativeHandle,
     targetOffset: number, weight: NativeHandle | null, weightOffset: number, lse: NativeHandle, coef: NativeHandle,
     coefOffset: number, coefStride: number, scale: number, dx: NativeHandle): void;
+  // conv family (native/addon/conv_entries.cc): contiguous NCHW operands; geom = [n, c, h, w, k, kh, kw,
+  // oh, ow, sh, sw, ph, pw, dh, dw, groups] (see native/kernels/cpu/conv/conv.h).
+  conv2d(dtype: number, x: NativeHandle, xOffset: number, w: NativeHandle, wOffset: number, bias: NativeHandle | null,
+    biasOffset: number, y: NativeHandle, yOffset: number, geom: Float64Array, cols?: NativeHandle | null): void;
+  conv2dBackwardInput(dtype: number, gy: NativeHandle, gyOffset: number, w: NativeHandle, wOffset: number,
+    gx: NativeHandle, gxOffset: number, geom: Float64Array): void;
+  conv2dBackwardWeight(dtype: number, x: NativeHandle, xOffset: number, gy: NativeHandle, gyOffset: number,
+    gw: NativeHandle, gwOffset: number, gb: NativeHandle | null, gbOffset: number, geom: Float64Array,
+    cols?: NativeHandle | null): void;
+  convPlan(geom: Float64Array): number;
+  // Bytes of the column matrices conv2d can keep for conv2dBackwardWeight (0: none).
+  convColumnsBytes(dtype: number, geom: Float64Array): number;
+  // pool family (native/addon/pool_entries.cc): see native/kernels/cpu/pool/pool.h and norm/batch_norm.h.
+  // params = [planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, countIncludePad, divisorOverride, scaleH, scaleW]
+  pool2d(kind: number, dtype: number, input: NativeHandle, inputOffset: number, output: NativeHandle, outputOffset: number,
+    indices: NativeHandle | null, indicesOffset: number, params: Float64Array): void;
+  // meta = [n, c, s, eps, momentum, training]; then (handle, offset) pairs: x, y, weight, bias, saveMean, saveInvstd, runningMean, runningVar
+  batchNormForward(dtype: number, meta: Float64Array, ...buffers: (NativeHandle | number | null)[]): void;
+  // meta = [n, c, s, training]; then (handle, offset) pairs: gy, x, weight, saveMean, saveInvstd, gx, gweight, gbias
+  batchNormBackward(dtype: number, meta: Float64Array, ...buffers: (NativeHandle | number | null)[]): void;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.

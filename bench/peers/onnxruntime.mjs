@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { suites } from '../workloads.mjs';
 import { parseArgs } from '../timing.mjs';
-import { buildModel } from './onnx-model.mjs';
+import { buildModel, initializer } from './onnx-model.mjs';
 import { onnxRnnModel } from './onnx-rnn.mjs';
 
 const require = createRequire(import.meta.url);
@@ -25,6 +25,18 @@ const graphs = {
   softmax: () => [{ op: 'Softmax', inputs: ['x0'], outputs: ['y'], attrs: { axis: -1 } }],
   transposeCopy: () => [{ op: 'Transpose', inputs: ['x0'], outputs: ['y'], attrs: { perm: [1, 0] } }],
   matmul: () => [{ op: 'MatMul', inputs: ['x0', 'x1'], outputs: ['y'] }],
+  // A Conv node with constant weight and bias (inference only: conv2dTrain has no peer here).
+  conv2d: (w) => {
+    const { c, k, ks, pad, groups } = w.conv;
+    const nodes = [{ op: 'Conv', inputs: ['x0', 'w', 'b'], outputs: ['y'], attrs: { kernel_shape: [ks, ks], pads: [pad, pad, pad, pad], strides: [1, 1], group: groups } }];
+    const wShape = [k, c / groups, ks, ks];
+    const wn = wShape.reduce((a, b) => a * b, 1);
+    nodes.initializers = [
+      initializer('w', wShape, Float32Array.from({ length: wn }, (_, i) => Math.sin(i * 0.7) * 0.1)),
+      initializer('b', [k], Float32Array.from({ length: k }, (_, i) => Math.cos(i))),
+    ];
+    return nodes;
+  },
 };
 
 async function timeAsync(fn, { minMs = 60, repeats = 7 } = {}) {
@@ -70,10 +82,11 @@ for (const w of suites[args.suite ?? 'ops']) {
   const build = graphs[w.op];
   if (!build) continue;
   try {
-    const nodes = build();
+    const nodes = build(w);
     const opset = nodes[0].opset ?? 17;
     const model = buildModel({
       nodes,
+      initializers: nodes.initializers ?? [],
       inputs: w.shapes.map((s, i) => ({ name: `x${i}`, shape: s })),
       outputs: [{ name: 'y', shape: null }],
       opset,

@@ -110,7 +110,37 @@ def torch_models():
             out.sum().backward()
         return step
 
-    return {"mlpTrainStep": train_step, "mlpInfer": infer, "rnnForward": rnn_forward, "rnnTrain": rnn_train}
+
+    def conv_parts(w, grad):
+        torch.manual_seed(0)
+        c = w["conv"]
+        x = torch.randn(c["n"], c["c"], c["h"], c["w"], requires_grad=grad)
+        weight = torch.randn(c["k"], c["c"] // c["groups"], c["ks"], c["ks"], requires_grad=grad)
+        bias = torch.randn(c["k"], requires_grad=grad)
+        return c, x, weight, bias
+
+    def conv2d(w):
+        c, x, weight, bias = conv_parts(w, False)
+
+        def run():
+            with torch.no_grad():
+                torch.nn.functional.conv2d(x, weight, bias, padding=c["pad"], groups=c["groups"])
+        return run
+
+    def conv2d_train(w):
+        c, x, weight, bias = conv_parts(w, True)
+        oh, ow = c["h"] + 2 * c["pad"] - c["ks"] + 1, c["w"] + 2 * c["pad"] - c["ks"] + 1
+        gy = torch.randn(c["n"], c["k"], oh, ow)
+
+        def run():
+            for t in (x, weight, bias):
+                t.grad = None
+            torch.nn.functional.conv2d(x, weight, bias, padding=c["pad"], groups=c["groups"]).backward(gy)
+        return run
+
+
+    return {"mlpTrainStep": train_step, "mlpInfer": infer, "rnnForward": rnn_forward, "rnnTrain": rnn_train,
+            "conv2d": conv2d, "conv2dTrain": conv2d_train}
 
 
 def numpy_ops(threads):

@@ -19,6 +19,8 @@ import { mean, sum } from '../ops/reduce';
 import { norm, variance } from '../ops/stats';
 import { reshape, select, transpose, unsqueeze } from '../ops/view';
 import { where } from '../ops/where';
+import { contiguous } from '../ops/copy';
+import { fusedBatchNorm } from '../ops/batch_norm';
 import { bernoulli } from '../random';
 import {
   assignNoGrad, checkFloat, checkNumber, checkOptionalFloat, checkTensor, composed, detachedCopy, normDim, sameShape,
@@ -147,7 +149,9 @@ export interface BatchNormOptions {
  * training, normalises with the batch mean and biased variance and, when running stats
  * are given, updates them in place: running = (1 - momentum) * running + momentum * batch
  * (with the unbiased variance), outside the autograd graph. Otherwise uses the running stats.
- * @param x [N, C] or [N, C, L] (any [N, C, ...])
+ * Runs as one fused native kernel (forward and backward), except when the running
+ * statistics themselves require grad.
+ * @param x [N, C] or [N, C, L] or [N, C, H, W] (any [N, C, ...])
  * @param runningMean [C] or null
  * @param runningVar [C] or null
  */
@@ -175,6 +179,14 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const useBatch = training || rm === null;
   if (training && perChannel <= 1) {
     throw new ArgumentError(op, `expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)}`);
+  }
+  // The fused native kernel, unless the running statistics themselves need gradients.
+  if (!(rm?.requiresGrad || rv?.requiresGrad) && (rm === null || (rm.isContiguous() && rv!.isContiguous()))) {
+    const flat = (t: Tensor | null) => (t === null ? null : contiguous(t));
+    return fusedBatchNorm(x, {
+      weight: flat(w), bias: flat(b), runningMean: useBatch && !training ? null : rm, runningVar: useBatch && !training ? null : rv,
+      training: useBatch, momentum, eps,
+    });
   }
   return composed([x, w, b], () => {
     let mu: Tensor;

@@ -9,10 +9,12 @@ export { parameter, Parameter, isParameter } from './parameter';
 export { Sequential, ModuleList, ModuleDict } from './containers';
 export { Linear, Identity, type LinearOptions } from './linear';
 export { ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activation';
-export { Dropout } from './dropout';
-export { LayerNorm, BatchNorm1d, type LayerNormModuleOptions, type BatchNormModuleOptions } from './normalization';
+export { Dropout, Dropout2d } from './dropout';
+export { LayerNorm, BatchNorm1d, BatchNorm2d, type LayerNormModuleOptions, type BatchNormModuleOptions } from './normalization';
 export { Embedding, type EmbeddingOptions } from './embedding';
 export { Flatten, Unflatten } from './flatten';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Upsample, type UpsampleOptions } from './pooling';
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './conv';
 export {
   MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss, CosineEmbeddingLoss,
 } from './loss';

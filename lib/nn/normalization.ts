@@ -1,4 +1,4 @@
-/** nn.LayerNorm and nn.BatchNorm1d. */
+/** nn.LayerNorm, nn.BatchNorm1d and nn.BatchNorm2d. */
 import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import type { Tensor } from '../tensor';
 import { tensor, zeros, ones } from '../creation';
@@ -70,14 +70,13 @@ export interface BatchNormModuleOptions extends FactoryOptions {
 }
 
 /**
- * Batch normalisation of [N, C] or [N, C, L] inputs per channel. Training mode
- * normalises with the batch's mean and biased variance and updates the buffers
- * running_mean, running_var (unbiased) and num_batches_tracked; eval mode uses the
- * running stats. State dict keys as PyTorch: weight, bias, running_mean, running_var,
+ * What BatchNorm1d and BatchNorm2d share: per-channel batch normalisation of [N, C, ...].
+ * Training mode normalises with the batch's mean and biased variance and updates the
+ * buffers running_mean, running_var (unbiased) and num_batches_tracked; eval mode uses
+ * the running stats. State dict keys as PyTorch: weight, bias, running_mean, running_var,
  * num_batches_tracked (int32 here).
- * @example const bn = new nn.BatchNorm1d(64); bn.forward(tf.randn([32, 64]))
  */
-export class BatchNorm1d extends Module {
+abstract class BatchNormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
@@ -89,9 +88,8 @@ export class BatchNorm1d extends Module {
   declare running_var: Tensor | null;
   declare num_batches_tracked: Tensor | null;
 
-  constructor(numFeatures: number, { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true, dtype }: BatchNormModuleOptions = {}) {
+  constructor(op: string, numFeatures: number, { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true, dtype }: BatchNormModuleOptions = {}) {
     super();
-    const op = 'BatchNorm1d';
     this.numFeatures = checkInt(op, numFeatures, 'numFeatures', 1);
     this.eps = checkNumber(op, eps, 'eps', (v) => v >= 0, 'a number >= 0');
     if (momentum !== null) checkNumber(op, momentum, 'momentum', (v) => v >= 0 && v <= 1, 'a number in [0, 1] or null');
@@ -130,10 +128,12 @@ export class BatchNorm1d extends Module {
     return [this.numFeatures, { eps: this.eps, momentum: this.momentum, affine: this.affine, trackRunningStats: this.trackRunningStats, dtype }];
   }
 
-  /** @param x [N, C] or [N, C, L] @returns same shape */
+  /** Throws ShapeError unless x has a rank this layer accepts. */
+  protected abstract checkRank(x: Tensor): void;
+
   override forward(x: Tensor): Tensor {
-    const op = 'BatchNorm1d';
-    if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(op, `expected a 2-d [N, C] or 3-d [N, C, L] input, got shape ${fmtShape(x.shape)}`);
+    const op = this.constructor.name;
+    this.checkRank(x);
     if (x.shape[1] !== this.numFeatures) throw new ShapeError(op, `input of shape ${fmtShape(x.shape)} has ${x.shape[1]} channels, expected ${this.numFeatures}`);
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
@@ -156,5 +156,36 @@ export class BatchNorm1d extends Module {
 
   override extraRepr(): string {
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? "None" : pyFloat(this.momentum)}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+  }
+}
+
+/**
+ * Batch normalisation of [N, C] or [N, C, L] inputs per channel (see BatchNormBase).
+ * @example const bn = new nn.BatchNorm1d(64); bn.forward(tf.randn([32, 64]))
+ */
+export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number, opts: BatchNormModuleOptions = {}) {
+    super('BatchNorm1d', numFeatures, opts);
+  }
+  /** x: [N, C] or [N, C, L] */
+  protected checkRank(x: Tensor): void {
+    if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError('BatchNorm1d', `expected a 2-d [N, C] or 3-d [N, C, L] input, got shape ${fmtShape(x.shape)}`);
+  }
+}
+
+/**
+ * Batch normalisation of [N, C, H, W] inputs per channel, over N, H and W (one fused
+ * native kernel forward and backward). Training mode uses the batch statistics and
+ * updates running_mean / running_var (unbiased) with momentum (null: cumulative average);
+ * eval mode uses the running statistics.
+ * @example const bn = new nn.BatchNorm2d(16); bn.forward(tf.randn([8, 16, 12, 12]))
+ */
+export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number, opts: BatchNormModuleOptions = {}) {
+    super('BatchNorm2d', numFeatures, opts);
+  }
+  /** x: [N, C, H, W] */
+  protected checkRank(x: Tensor): void {
+    if (x.ndim !== 4) throw new ShapeError('BatchNorm2d', `expected a 4-d [N, C, H, W] input, got shape ${fmtShape(x.shape)}`);
   }
 }

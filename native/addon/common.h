@@ -112,5 +112,7 @@ void register_optim_entries(napi_env env, napi_value exports);
 void register_io_entries(napi_env env, napi_value exports);
 void register_rnn_entries(napi_env env, napi_value exports);
 void register_loss_entries(napi_env env, napi_value exports);
+void register_pool_entries(napi_env env, napi_value exports);
+void register_conv_entries(napi_env env, napi_value exports);
 
 }  // namespace tf

@@ -215,6 +215,11 @@ describe('every layer of tf.nn describes itself', () => {
       new nn.CosineEmbeddingLoss(), new nn.Sequential(new nn.ReLU()), new nn.ModuleList([new nn.Tanh()]), new nn.ModuleDict({ a: new nn.SiLU() }),
       new nn.RNN(3, 2, { nonlinearity: 'relu', numLayers: 2 }), new nn.LSTM(3, 4, { projSize: 2, batchFirst: true }), new nn.GRU(2, 3, { bidirectional: true, dropout: 0.1, numLayers: 2 }),
       new nn.RNNCell(2, 3), new nn.LSTMCell(2, 3, { bias: false }), new nn.GRUCell(2, 3),
+      new nn.Conv1d(2, 3, 3, { padding: 'same' }), new nn.Conv2d(2, 4, [3, 2], { groups: 2, stride: 2 }), new nn.ConvTranspose2d(2, 2, 3, { stride: 2, outputPadding: 1 }),
+      new nn.MaxPool1d(3, { stride: 2, padding: 1, ceilMode: true }), new nn.MaxPool2d([2, 3], { dilation: 2, returnIndices: true }),
+      new nn.AvgPool1d(2), new nn.AvgPool2d(3, { stride: 1, padding: 1, countIncludePad: false, divisorOverride: 4 }),
+      new nn.AdaptiveAvgPool1d(4), new nn.AdaptiveAvgPool2d([2, null]), new nn.Upsample({ size: [4, 6] }), new nn.Dropout2d(0.2),
+      new nn.BatchNorm2d(4, { momentum: null, affine: false }),
     ];
     const all = Object.entries(nn).filter(([, C]) => typeof C === 'function' && C.prototype instanceof nn.Module).map(([n]) => n).sort();
     expect(instances.map((m) => m.constructor.name).sort()).toEqual(all);
