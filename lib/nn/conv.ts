@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor';
 import { conv1d } from '../ops/conv/conv1d';
 import { conv2d } from '../ops/conv/conv2d';
 import { convTranspose2d } from '../ops/conv/conv_transpose2d';
-import type { PaddingArg, SizeArg } from '../ops/conv/conv_common';
+import { sizes, type PaddingArg, type SizeArg } from '../ops/conv/conv_common';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init';
 import { emptyParameter, layerDType, pyTuple, type FactoryOptions } from './layer_util';
 import { Module } from './module';
@@ -41,14 +41,6 @@ export interface ConvTransposeModuleOptions extends FactoryOptions {
   paddingMode?: 'zeros';
 }
 
-function tuple(op: string, v: SizeArg | undefined, fallback: number, dims: number, what: string, min: number): number[] {
-  const list = v === undefined ? new Array<number>(dims).fill(fallback) : typeof v === 'number' ? new Array<number>(dims).fill(v) : Array.from(v);
-  if (list.length !== dims || !list.every((x) => Number.isInteger(x) && x >= min)) {
-    throw new ArgumentError(op, `${what} must be an integer >= ${min} or a list of ${dims} such integers, got ${JSON.stringify(v)}`);
-  }
-  return list;
-}
-
 /** The parts Conv1d, Conv2d and ConvTranspose2d share: sizes, parameters, init, repr. */
 abstract class ConvBase extends Module {
   readonly inChannels: number;
@@ -69,16 +61,16 @@ abstract class ConvBase extends Module {
     super();
     this.inChannels = checkInt(op, inChannels, 'inChannels', 1);
     this.outChannels = checkInt(op, outChannels, 'outChannels', 1);
-    this.kernelSize = tuple(op, kernelSize, 1, dims, 'kernelSize', 1);
-    this.stride = tuple(op, o.stride, 1, dims, 'stride', 1);
-    this.dilation = tuple(op, o.dilation, 1, dims, 'dilation', 1);
-    this.outputPadding = tuple(op, 'outputPadding' in o ? o.outputPadding : undefined, 0, dims, 'outputPadding', 0);
+    this.kernelSize = sizes(op, kernelSize, 1, dims, 'kernelSize', 1);
+    this.stride = sizes(op, o.stride, 1, dims, 'stride', 1);
+    this.dilation = sizes(op, o.dilation, 1, dims, 'dilation', 1);
+    this.outputPadding = sizes(op, 'outputPadding' in o ? o.outputPadding : undefined, 0, dims, 'outputPadding', 0);
     if (o.padding === 'same' || o.padding === 'valid') {
       if (transposed) throw new ArgumentError(op, `padding must be a number or a list of ${dims}, got '${o.padding}'`);
       if (o.padding === 'same' && this.stride.some((s) => s !== 1)) throw new ArgumentError(op, `padding='same' needs stride 1, got stride ${JSON.stringify(this.stride)}`);
       this.padding = o.padding;
     } else {
-      this.padding = tuple(op, o.padding as SizeArg | undefined, 0, dims, 'padding', 0);
+      this.padding = sizes(op, o.padding as SizeArg | undefined, 0, dims, 'padding', 0);
     }
     this.groups = checkInt(op, o.groups ?? 1, 'groups', 1);
     if (this.inChannels % this.groups !== 0) throw new ArgumentError(op, `inChannels ${inChannels} must be divisible by groups ${this.groups}`);
