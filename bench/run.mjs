@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { suites } from './workloads.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
@@ -28,8 +27,12 @@ const { values: opts } = parseArgs({
     // Measured FP32 FMA peak in GFLOP/s on 1 and 2 cores of this machine kind
     // (../shared/ANCHORS.md); --peak 97,173 overrides.
     peak: { type: 'string', default: '97,173' },
+    // --only TEXT: run only the workloads whose name contains TEXT (e.g. --only LeNet).
+    only: { type: 'string', default: '' },
   },
 });
+if (opts.only) process.env.TF_BENCH_ONLY = opts.only;
+const { suites } = await import('./workloads.mjs');  // after TF_BENCH_ONLY is set
 const peaks = opts.peak.split(',').map(Number);
 const peakFor = (t) => peaks[Math.min(t, peaks.length) - 1] ?? peaks[peaks.length - 1] * (t / peaks.length);
 const suite = suites[opts.suite];

@@ -72,3 +72,9 @@ suites.conv = [
   ...convLayer('LeNet-5 conv1 5x5 pad 2, N64 C1 28x28 K6', 64, 1, 28, 28, 6, 5, 2),
   ...convLayer('LeNet-5 conv2 5x5, N64 C6 14x14 K16', 64, 6, 14, 14, 16, 5, 0),
 ];
+
+// TF_BENCH_ONLY (set by run.mjs --only): keep only the workloads whose name contains it
+// (in every process, so that tensorforge and each peer run the same subset).
+if (process.env.TF_BENCH_ONLY) {
+  for (const key of Object.keys(suites)) suites[key] = suites[key].filter((w) => w.name.includes(process.env.TF_BENCH_ONLY));
+}

@@ -167,6 +167,43 @@ describe('conv2d against the float64 reference', () => {
   });
 });
 
+describe('direct kernel (few input channels, stride 1) against the float64 reference', () => {
+  // LeNet-like layers and random small-C configurations that conv_plan sends to the direct
+  // kernel (checked first); float64 takes im2col on the same plan. Output channel counts
+  // cover both register blocks (4 and 6 channels) and their remainders.
+  const plan = (cs: Conv2dCase) => {
+    const g = geometry(cs);
+    return native.convPlan(new Float64Array([g.n, g.c, g.h, g.w, g.k, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups]));
+  };
+  const FIXED: Conv2dCase[] = [
+    { n: 2, c: 1, h: 28, w: 28, k: 32, kh: 5, kw: 5, padding: 2 },
+    { n: 1, c: 1, h: 28, w: 28, k: 6, kh: 5, kw: 5, padding: 2 },
+    { n: 3, c: 6, h: 14, w: 14, k: 16, kh: 5, kw: 5 },
+    { n: 1, c: 3, h: 13, w: 11, k: 7, kh: 3, kw: 2, padding: [2, 0], bias: false },
+    { n: 2, c: 2, h: 9, w: 17, k: 5, kh: 2, kw: 3, dilation: [2, 3], padding: 'same' },
+    { n: 1, c: 1, h: 40, w: 3, k: 13, kh: 4, kw: 1, padding: [0, 1] },
+    { n: 1, c: 2, h: 5, w: 6, k: 9, kh: 7, kw: 3, padding: [3, 1], unbatched: true },
+  ];
+  const r = rng(5);
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const RANDOM: Conv2dCase[] = [];
+  while (RANDOM.length < 24) {
+    const cs: Conv2dCase = {
+      n: int(1, 3), c: int(1, 6), h: int(1, 23), w: int(1, 23), k: int(1, 14), kh: int(1, 5), kw: int(1, 5),
+      dilation: [int(1, 2), int(1, 2)], padding: [int(0, 3), int(0, 3)], bias: r() < 0.7,
+    };
+    const g = geometry(cs);
+    if (g.oh >= 1 && g.ow >= 1 && plan(cs) === 4) RANDOM.push(cs);
+  }
+  it('conv_plan picks it for these cases', () => {
+    for (const cs of [...FIXED, ...RANDOM]) expect(plan(cs), JSON.stringify(cs)).toBe(4);
+  });
+  it.each(FIXED.map((cs, i) => [JSON.stringify(cs), cs, i] as const))('%s', (_name, cs, i) => runConv2dCase(cs, 300 + i));
+  it('24 random configurations', () => {
+    RANDOM.forEach((cs, i) => runConv2dCase(cs, 400 + i));
+  });
+});
+
 describe('conv1d against the float64 reference', () => {
   const CASES: { n: number; c: number; l: number; k: number; kl: number; stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number; bias?: boolean; unbatched?: boolean }[] = [
     { n: 2, c: 3, l: 10, k: 4, kl: 3, padding: 1 },
@@ -297,10 +334,14 @@ describe('empty batches', () => {
 describe('algorithm choice', () => {
   const plan = (g: number[]) => native.convPlan(new Float64Array(g));
   // [n, c, h, w, k, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups]
-  it('picks GEMM for 1x1, depthwise for one channel per group, Winograd for 3x3 stride 1, im2col otherwise', () => {
+  it('picks GEMM for 1x1, depthwise for one channel per group, Winograd for 3x3 stride 1, direct for few channels, im2col otherwise', () => {
     expect(plan([2, 8, 5, 4, 6, 1, 1, 5, 4, 1, 1, 0, 0, 1, 1, 1])).toBe(1);
     expect(plan([2, 8, 5, 4, 8, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 8])).toBe(2);
-    expect(plan([2, 8, 5, 4, 6, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 1])).toBe(0);
+    expect(plan([2, 8, 5, 4, 6, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 1])).toBe(4);  // few channels: direct
+    expect(plan([2, 30, 5, 4, 6, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 1])).toBe(0);  // C*KH*KW 270: im2col
+    expect(plan([2, 3, 5, 4, 6, 3, 3, 3, 2, 1, 1, 1, 1, 2, 2, 1])).toBe(0);  // stride 2: im2col
+    expect(plan([2, 4, 5, 8, 6, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 2])).toBe(0);  // groups: im2col
+    expect(plan([2, 3, 9, 9, 6, 5, 5, 5, 2, 1, 1, 0, 0, 1, 2, 1])).toBe(0);  // padded rows mostly dropped
     expect(plan([2, 8, 5, 4, 6, 1, 1, 3, 2, 2, 2, 0, 0, 1, 1, 1])).toBe(0);
     expect(plan([2, 16, 5, 4, 16, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 1])).toBe(3);
     expect(plan([2, 16, 5, 4, 16, 3, 3, 3, 2, 1, 1, 1, 1, 2, 2, 1])).toBe(0);

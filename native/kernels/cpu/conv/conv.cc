@@ -15,6 +15,7 @@
 #include "../../../runtime/thread_pool.h"
 #include "../gemm/gemm.h"
 #include "conv_kernels.h"
+#include "direct.h"
 #include "winograd.h"
 
 namespace tf {
@@ -130,12 +131,89 @@ int64_t plane_grain(const ConvGeom& g, int64_t planes_per_task) {
   return std::max<int64_t>(1, 32768 / work);
 }
 
+// The direct kernel: groups 1, stride 1, a small reduction depth C*KH*KW, and rows of the
+// padded buffer not mostly made of the dropped columns (Wp < 2*OW).
+bool direct_fits(const ConvGeom& g) {
+  static const int64_t max_depth = [] {
+    const char* v = std::getenv("TF_CONV_DIRECT_DEPTH");  // tuning hook (undocumented)
+    return v && *v ? std::atol(v) : 256;
+  }();
+  const int64_t depth = g.c * g.kh * g.kw;
+  return g.groups == 1 && g.sh == 1 && g.sw == 1 && depth > 0 && depth <= max_depth &&
+         (g.kw - 1) * g.dw < g.ow;
+}
+
+// y = conv(x, w) + bias with direct_tile: tasks are (image, block of output rows); each
+// thread copies the rows its block reads, with their padding, into its own buffer and
+// computes the block for every output channel, kr channels at a time, into a tile whose
+// rows are then copied to y without the dropped columns.
+void direct_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
+  using Tile = void (*)(const float*, const int64_t*, int64_t, const float*, const float*, int, int64_t, float*, int64_t);
+  Tile tile = conv_portable::direct_tile;
+#ifdef TF_DIRECT_AVX2
+  if (use_avx2()) tile = conv_avx2::direct_tile;
+#endif
+  const int64_t depth = g.c * g.kh * g.kw;
+  const int kr = (g.k % 4 != 0 && g.k % 6 == 0) || g.k == 5 || g.k == 6 ? 6 : 4;
+  const int64_t qb = direct_tile_width(kr);
+  const int64_t kgroups = (g.k + kr - 1) / kr, kpad = kgroups * kr;
+  // Weights as [k group][tap][kr], bias as [kpad], zero beyond K.
+  std::vector<float> wp(static_cast<size_t>(kpad * depth), 0.f), bp(static_cast<size_t>(kpad), 0.f);
+  for (int64_t k = 0; k < g.k; ++k) {
+    for (int64_t t = 0; t < depth; ++t) wp[((k / kr) * depth + t) * kr + k % kr] = w[k * depth + t];
+    if (bias) bp[k] = bias[k];
+  }
+  const int64_t wpad = g.ow + (g.kw - 1) * g.dw;                            // buffer row width
+  const int64_t rb = std::min(g.oh, std::max<int64_t>(1, (512 + wpad - 1) / wpad));  // output rows per block
+  const int64_t rin = rb + (g.kh - 1) * g.dh;                              // buffer rows per channel
+  const int64_t plane = rin * wpad;
+  const int64_t qmax = (rb * wpad + qb - 1) / qb * qb;
+  std::vector<int64_t> off(static_cast<size_t>(depth));
+  for (int64_t c = 0, t = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) off[t++] = c * plane + i * g.dh * wpad + j * g.dw;
+  const int64_t blocks = (g.oh + rb - 1) / rb;
+  parallel_for(g.n * blocks, 1, [&](int64_t tb, int64_t te) {
+    std::vector<float> xp(static_cast<size_t>(g.c * plane + qmax), 0.f);
+    std::vector<float> ot(static_cast<size_t>(kpad * qmax));
+    for (int64_t task = tb; task < te; ++task) {
+      const int64_t n = task / blocks, oh0 = (task % blocks) * rb, rows = std::min(rb, g.oh - oh0);
+      const int64_t in_rows = rows + (g.kh - 1) * g.dh;
+      // Columns [c0, c1) of a buffer row hold input columns [c0 - pw, c1 - pw).
+      const int64_t c0 = std::min(wpad, std::max<int64_t>(0, g.pw)), c1 = std::max(c0, std::min(wpad, g.w + g.pw));
+      for (int64_t c = 0; c < g.c; ++c) {
+        const float* xc = x + (n * g.c + c) * g.h * g.w;
+        for (int64_t r = 0; r < in_rows; ++r) {
+          float* dst = xp.data() + c * plane + r * wpad;
+          const int64_t ih = oh0 + r - g.ph;
+          if (ih < 0 || ih >= g.h || c1 == c0) {
+            std::fill(dst, dst + wpad, 0.f);
+            continue;
+          }
+          std::fill(dst, dst + c0, 0.f);
+          std::memcpy(dst + c0, xc + ih * g.w + (c0 - g.pw), sizeof(float) * (c1 - c0));
+          std::fill(dst + c1, dst + wpad, 0.f);
+        }
+      }
+      const int64_t qn = (rows * wpad + qb - 1) / qb * qb;
+      for (int64_t kg = 0; kg < kgroups; ++kg)
+        tile(xp.data(), off.data(), depth, wp.data() + kg * depth * kr, bp.data() + kg * kr, kr, qn,
+             ot.data() + kg * kr * qmax, qmax);
+      for (int64_t k = 0; k < g.k; ++k)
+        for (int64_t r = 0; r < rows; ++r)
+          std::memcpy(y + ((n * g.k + k) * g.oh + oh0 + r) * g.ow, ot.data() + k * qmax + r * wpad,
+                      sizeof(float) * g.ow);
+    }
+  });
+}
+
 }  // namespace
 
 size_t conv2d_columns_elements(const ConvGeom& g, size_t elem_size) {
   const Dims d(g, elem_size);
   const ConvAlgo algo = conv_plan(g);
-  if (algo == ConvAlgo::kDepthwise || (algo == ConvAlgo::kWinograd && elem_size == sizeof(float)) || g.n == 0 ||
+  if (algo == ConvAlgo::kDepthwise ||
+      ((algo == ConvAlgo::kWinograd || algo == ConvAlgo::kDirect) && elem_size == sizeof(float)) || g.n == 0 ||
       d.p == 0 || d.r == 0 || g.k == 0)
     return 0;
   return static_cast<size_t>(g.groups * d.blocks) * static_cast<size_t>((d.r + 1) * d.m * d.pb);
@@ -147,6 +225,7 @@ ConvAlgo conv_plan(const ConvGeom& g) {
       g.k >= 16 && g.oh >= 2 && g.ow >= 2)
     return ConvAlgo::kWinograd;
   if (is_1x1(g)) return ConvAlgo::kGemm1x1;
+  if (direct_fits(g)) return ConvAlgo::kDirect;
   return ConvAlgo::kIm2col;
 }
 
@@ -168,6 +247,10 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
   if constexpr (std::is_same<T, float>::value) {
     if (algo == ConvAlgo::kWinograd) {
       winograd_conv3x3(g, x, w, bias, y);
+      return;
+    }
+    if (algo == ConvAlgo::kDirect) {
+      direct_forward(g, x, w, bias, y);
       return;
     }
   }

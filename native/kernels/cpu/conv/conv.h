@@ -26,7 +26,9 @@ struct ConvGeom {
 
 // kWinograd: F(4x4, 3x3) for float32 forwards and input gradients of 3x3 stride-1
 // convolutions with enough channels (float64 and the weight gradient use im2col).
-enum class ConvAlgo : int { kIm2col = 0, kGemm1x1 = 1, kDepthwise = 2, kWinograd = 3 };
+// kDirect: the direct float32 forward of direct.h for few input channels (C*KH*KW small)
+// at stride 1 (float64 and the gradients use im2col).
+enum class ConvAlgo : int { kIm2col = 0, kGemm1x1 = 1, kDepthwise = 2, kWinograd = 3, kDirect = 4 };
 
 // The algorithm conv2d_* use for g (exposed so tests can cover each one).
 ConvAlgo conv_plan(const ConvGeom& g);
