@@ -149,9 +149,14 @@ bool direct_fits(const ConvGeom& g) {
 // rows are then copied to y without the dropped columns.
 void direct_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
   using Tile = void (*)(const float*, const int64_t*, int64_t, const float*, const float*, int, int64_t, float*, int64_t);
+  using CopyOut = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, int64_t, float*, int64_t);
   Tile tile = conv_portable::direct_tile;
+  CopyOut copy_out = conv_portable::direct_copy_out;
 #ifdef TF_DIRECT_AVX2
-  if (use_avx2()) tile = conv_avx2::direct_tile;
+  if (use_avx2()) {
+    tile = conv_avx2::direct_tile;
+    copy_out = conv_avx2::direct_copy_out;
+  }
 #endif
   const int64_t depth = g.c * g.kh * g.kw;
   const int kr = (g.k % 4 != 0 && g.k % 6 == 0) || g.k == 5 || g.k == 6 ? 6 : 4;
@@ -164,7 +169,11 @@ void direct_forward(const ConvGeom& g, const float* x, const float* w, const flo
     if (bias) bp[k] = bias[k];
   }
   const int64_t wpad = g.ow + (g.kw - 1) * g.dw;                            // buffer row width
-  const int64_t rb = std::min(g.oh, std::max<int64_t>(1, (512 + wpad - 1) / wpad));  // output rows per block
+  static const int64_t target_q = [] {
+    const char* v = std::getenv("TF_CONV_DIRECT_Q");  // tuning hook (undocumented)
+    return v && *v ? std::atol(v) : 512;
+  }();
+  const int64_t rb = std::min(g.oh, std::max<int64_t>(1, (target_q + wpad - 1) / wpad));  // output rows per block
   const int64_t rin = rb + (g.kh - 1) * g.dh;                              // buffer rows per channel
   const int64_t plane = rin * wpad;
   const int64_t qmax = (rb * wpad + qb - 1) / qb * qb;
@@ -199,10 +208,7 @@ void direct_forward(const ConvGeom& g, const float* x, const float* w, const flo
       for (int64_t kg = 0; kg < kgroups; ++kg)
         tile(xp.data(), off.data(), depth, wp.data() + kg * depth * kr, bp.data() + kg * kr, kr, qn,
              ot.data() + kg * kr * qmax, qmax);
-      for (int64_t k = 0; k < g.k; ++k)
-        for (int64_t r = 0; r < rows; ++r)
-          std::memcpy(y + ((n * g.k + k) * g.oh + oh0 + r) * g.ow, ot.data() + k * qmax + r * wpad,
-                      sizeof(float) * g.ow);
+      copy_out(ot.data(), qmax, wpad, g.k, rows, g.ow, y + (n * g.k * g.oh + oh0) * g.ow, g.oh * g.ow);
     }
   });
 }

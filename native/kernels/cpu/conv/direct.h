@@ -22,7 +22,10 @@ namespace tf {
   /* kr is 4 (qn a multiple of 24) or 6 (qn a multiple of 16); xp is readable up to */          \
   /* max(off) + qn. wq is [depth][kr], bias [kr]. */                                            \
   void direct_tile(const float* xp, const int64_t* off, int64_t depth, const float* wq,         \
-                   const float* bias, int kr, int64_t qn, float* ot, int64_t ldo);
+                   const float* bias, int kr, int64_t qn, float* ot, int64_t ldo);             \
+  /* y[kk*ldy + r*ow + j] = ot[kk*ldo + r*wpad + j] for kk < k, r < rows, j < ow */             \
+  void direct_copy_out(const float* ot, int64_t ldo, int64_t wpad, int64_t k, int64_t rows,     \
+                       int64_t ow, float* y, int64_t ldy);
 
 namespace conv_portable {
 TF_DIRECT_KERNEL_DECLS
