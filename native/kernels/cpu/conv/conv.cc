@@ -143,6 +143,86 @@ bool direct_fits(const ConvGeom& g) {
          (g.kw - 1) * g.dw < g.ow;
 }
 
+// The input gradient of a convolution the direct kernel takes is a convolution with
+// K*KH*KW taps, run directly when that stays below this depth.
+int64_t direct_backward_depth() {
+  static const int64_t depth = [] {
+    const char* v = std::getenv("TF_CONV_DIRECT_BWD_DEPTH");  // tuning hook (undocumented)
+    return v && *v ? std::atol(v) : 512;
+  }();
+  return depth;
+}
+
+// Rows [oh0 - ph, oh0 - ph + in_rows) of the C channels of one image x [C, H, W] into the
+// buffer xp [C][plane], rows wpad wide, with their padding (zeros; negative padding crops).
+void direct_fill(const ConvGeom& g, const float* x, int64_t oh0, int64_t in_rows, int64_t wpad, int64_t plane,
+                 float* xp) {
+  // Columns [c0, c1) of a buffer row hold input columns [c0 - pw, c1 - pw).
+  const int64_t c0 = std::min(wpad, std::max<int64_t>(0, g.pw)), c1 = std::max(c0, std::min(wpad, g.w + g.pw));
+  for (int64_t c = 0; c < g.c; ++c) {
+    const float* xc = x + c * g.h * g.w;
+    for (int64_t r = 0; r < in_rows; ++r) {
+      float* dst = xp + c * plane + r * wpad;
+      const int64_t ih = oh0 + r - g.ph;
+      if (ih < 0 || ih >= g.h || c1 == c0) {
+        std::fill(dst, dst + wpad, 0.f);
+        continue;
+      }
+      std::fill(dst, dst + c0, 0.f);
+      std::memcpy(dst + c0, xc + ih * g.w + (c0 - g.pw), sizeof(float) * (c1 - c0));
+      std::fill(dst + c1, dst + wpad, 0.f);
+    }
+  }
+}
+
+// Tap offsets into a buffer of C planes of `plane` elements, rows wpad wide (direct.h).
+std::vector<int64_t> direct_offsets(const ConvGeom& g, int64_t wpad, int64_t plane) {
+  std::vector<int64_t> off(static_cast<size_t>(g.c * g.kh * g.kw));
+  for (int64_t c = 0, t = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) off[t++] = c * plane + i * g.dh * wpad + j * g.dw;
+  return off;
+}
+
+// gw = dL/dw with direct_wgrad: per image, gy is laid out on the buffer's grid (rows wpad
+// wide, zeros in the dropped columns) and each weight is the dot product of a gy row with
+// the image buffer shifted by the weight's tap offset. Images are cut into one fixed chunk
+// per thread, each summing into its own copy, added in a fixed order.
+void direct_backward_weight(const ConvGeom& g, const float* x, const float* gy, float* gw) {
+  using WTile = void (*)(const float*, const int64_t*, int64_t, const float*, int64_t, int64_t, float*, int64_t);
+  WTile wtile = conv_portable::direct_wgrad;
+#ifdef TF_DIRECT_AVX2
+  if (use_avx2()) wtile = conv_avx2::direct_wgrad;
+#endif
+  const int64_t depth = g.c * g.kh * g.kw;
+  const int64_t kpad = (g.k + 3) / 4 * 4;
+  const int64_t wpad = g.ow + (g.kw - 1) * g.dw;
+  const int64_t plane = (g.oh + (g.kh - 1) * g.dh) * wpad;
+  const int64_t qn = (g.oh * wpad + 7) / 8 * 8;
+  const std::vector<int64_t> off = direct_offsets(g, wpad, plane);
+  const int64_t chunks = std::min<int64_t>(num_threads(), g.n);
+  std::vector<float> partial(static_cast<size_t>(chunks * kpad * depth), 0.f);
+  parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
+    std::vector<float> xp(static_cast<size_t>(g.c * plane + qn), 0.f);
+    std::vector<float> gq(static_cast<size_t>(kpad * qn), 0.f);
+    for (int64_t ch = cb; ch < ce; ++ch) {
+      float* acc = partial.data() + ch * kpad * depth;
+      for (int64_t n = g.n * ch / chunks; n < g.n * (ch + 1) / chunks; ++n) {
+        direct_fill(g, x + n * g.c * g.h * g.w, 0, g.oh + (g.kh - 1) * g.dh, wpad, plane, xp.data());
+        for (int64_t k = 0; k < g.k; ++k)
+          for (int64_t r = 0; r < g.oh; ++r)
+            std::memcpy(gq.data() + k * qn + r * wpad, gy + ((n * g.k + k) * g.oh + r) * g.ow, sizeof(float) * g.ow);
+        for (int64_t k0 = 0; k0 < kpad; k0 += 4)
+          wtile(xp.data(), off.data(), depth, gq.data() + k0 * qn, qn, qn, acc + k0 * depth, depth);
+      }
+    }
+  });
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    const float* p = partial.data() + ch * kpad * depth;
+    for (int64_t i = 0; i < g.k * depth; ++i) gw[i] += p[i];
+  }
+}
+
 // y = conv(x, w) + bias with direct_tile: tasks are (image, block of output rows); each
 // thread copies the rows its block reads, with their padding, into its own buffer and
 // computes the block for every output channel, kr channels at a time, into a tile whose
@@ -177,10 +257,7 @@ void direct_forward(const ConvGeom& g, const float* x, const float* w, const flo
   const int64_t rin = rb + (g.kh - 1) * g.dh;                              // buffer rows per channel
   const int64_t plane = rin * wpad;
   const int64_t qmax = (rb * wpad + qb - 1) / qb * qb;
-  std::vector<int64_t> off(static_cast<size_t>(depth));
-  for (int64_t c = 0, t = 0; c < g.c; ++c)
-    for (int64_t i = 0; i < g.kh; ++i)
-      for (int64_t j = 0; j < g.kw; ++j) off[t++] = c * plane + i * g.dh * wpad + j * g.dw;
+  const std::vector<int64_t> off = direct_offsets(g, wpad, plane);
   const int64_t blocks = (g.oh + rb - 1) / rb;
   parallel_for(g.n * blocks, 1, [&](int64_t tb, int64_t te) {
     std::vector<float> xp(static_cast<size_t>(g.c * plane + qmax), 0.f);
@@ -188,22 +265,7 @@ void direct_forward(const ConvGeom& g, const float* x, const float* w, const flo
     for (int64_t task = tb; task < te; ++task) {
       const int64_t n = task / blocks, oh0 = (task % blocks) * rb, rows = std::min(rb, g.oh - oh0);
       const int64_t in_rows = rows + (g.kh - 1) * g.dh;
-      // Columns [c0, c1) of a buffer row hold input columns [c0 - pw, c1 - pw).
-      const int64_t c0 = std::min(wpad, std::max<int64_t>(0, g.pw)), c1 = std::max(c0, std::min(wpad, g.w + g.pw));
-      for (int64_t c = 0; c < g.c; ++c) {
-        const float* xc = x + (n * g.c + c) * g.h * g.w;
-        for (int64_t r = 0; r < in_rows; ++r) {
-          float* dst = xp.data() + c * plane + r * wpad;
-          const int64_t ih = oh0 + r - g.ph;
-          if (ih < 0 || ih >= g.h || c1 == c0) {
-            std::fill(dst, dst + wpad, 0.f);
-            continue;
-          }
-          std::fill(dst, dst + c0, 0.f);
-          std::memcpy(dst + c0, xc + ih * g.w + (c0 - g.pw), sizeof(float) * (c1 - c0));
-          std::fill(dst + c1, dst + wpad, 0.f);
-        }
-      }
+      direct_fill(g, x + n * g.c * g.h * g.w, oh0, in_rows, wpad, plane, xp.data());
       const int64_t qn = (rows * wpad + qb - 1) / qb * qb;
       for (int64_t kg = 0; kg < kgroups; ++kg)
         tile(xp.data(), off.data(), depth, wp.data() + kg * depth * kr, bp.data() + kg * kr, kr, qn,
@@ -359,6 +421,24 @@ void conv2d_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
       return;
     }
   }
+  if constexpr (std::is_same<T, float>::value) {
+    if (algo == ConvAlgo::kDirect && g.c >= 4 && g.k * g.kh * g.kw <= direct_backward_depth()) {
+      // At stride 1 the input gradient is the correlation of gy with the kernels flipped
+      // and input/output channels swapped, padded (KH-1)*DH - PH on top ((KW-1)*DW - PW on
+      // the left; negative amounts crop): the direct kernel again.
+      ConvGeom t = g;
+      t.c = g.k; t.h = g.oh; t.w = g.ow;
+      t.k = g.c; t.oh = g.h; t.ow = g.w;
+      t.ph = (g.kh - 1) * g.dh - g.ph; t.pw = (g.kw - 1) * g.dw - g.pw;
+      const int64_t kk = g.kh * g.kw;
+      std::vector<float> wt(static_cast<size_t>(g.k * g.c * kk));  // [C, K, KH, KW], flipped
+      for (int64_t k = 0; k < g.k; ++k)
+        for (int64_t c = 0; c < g.c; ++c)
+          for (int64_t i = 0; i < kk; ++i) wt[(c * g.k + k) * kk + (kk - 1 - i)] = w[(k * g.c + c) * kk + i];
+      direct_forward(t, gy, wt.data(), nullptr, gx);
+      return;
+    }
+  }
   if (d.kg == 0 || d.p == 0) {
     std::fill(gx, gx + g.n * g.c * d.hw, T(0));
     return;
@@ -446,9 +526,17 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T
       for (int64_t kc = b; kc < e; ++kc) {
         double s = 0;
         for (int64_t n = 0; n < g.n; ++n) {
+          // Eight independent partial sums: the compiler vectorizes this, whereas one
+          // running sum waits on the latency of every add (it cost as much as the weight
+          // gradient itself for LeNet's first layer).
           const T* p = gy + (n * g.k + kc) * d.p;
+          T lanes[8] = {};
+          int64_t i = 0;
+          for (; i + 8 <= d.p; i += 8)
+            for (int l = 0; l < 8; ++l) lanes[l] += p[i + l];
           T part = T(0);
-          for (int64_t i = 0; i < d.p; ++i) part += p[i];
+          for (; i < d.p; ++i) part += p[i];
+          for (int l = 0; l < 8; ++l) part += lanes[l];
           s += part;
         }
         gb[kc] = static_cast<T>(s);
@@ -468,6 +556,12 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T
       }
     });
     return;
+  }
+  if constexpr (std::is_same<T, float>::value) {
+    if (algo == ConvAlgo::kDirect) {
+      direct_backward_weight(g, x, gy, gw);
+      return;
+    }
   }
   const bool gemm1x1 = algo == ConvAlgo::kGemm1x1;
   // dW_g [kg, R] += gy(block) [kg, width] · cols(block)ᵀ [width, R] over every block. The
