@@ -183,6 +183,10 @@ describe('direct kernel (few input channels, stride 1) against the float64 refer
     { n: 2, c: 2, h: 9, w: 17, k: 5, kh: 2, kw: 3, dilation: [2, 3], padding: 'same' },
     { n: 1, c: 1, h: 40, w: 3, k: 13, kh: 4, kw: 1, padding: [0, 1] },
     { n: 1, c: 2, h: 5, w: 6, k: 9, kh: 7, kw: 3, padding: [3, 1], unbatched: true },
+    // depth 300: direct forward and input gradient, im2col weight gradient
+    { n: 2, c: 12, h: 9, w: 10, k: 5, kh: 5, kw: 5, padding: 2 },
+    // input gradient depth 24*25 = 600: im2col; weight gradient direct
+    { n: 1, c: 5, h: 8, w: 9, k: 24, kh: 5, kw: 5, padding: [1, 2] },
   ];
   const r = rng(5);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
@@ -338,7 +342,8 @@ describe('algorithm choice', () => {
     expect(plan([2, 8, 5, 4, 6, 1, 1, 5, 4, 1, 1, 0, 0, 1, 1, 1])).toBe(1);
     expect(plan([2, 8, 5, 4, 8, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 8])).toBe(2);
     expect(plan([2, 8, 5, 4, 6, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 1])).toBe(4);  // few channels: direct
-    expect(plan([2, 30, 5, 4, 6, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 1])).toBe(0);  // C*KH*KW 270: im2col
+    expect(plan([2, 15, 5, 4, 6, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 1])).toBe(4);  // C*KH*KW 135, below Winograd's 16 channels
+    expect(plan([2, 41, 5, 4, 6, 5, 5, 5, 4, 1, 1, 2, 2, 1, 1, 1])).toBe(0);  // C*KH*KW 1025: im2col
     expect(plan([2, 3, 5, 4, 6, 3, 3, 3, 2, 1, 1, 1, 1, 2, 2, 1])).toBe(0);  // stride 2: im2col
     expect(plan([2, 4, 5, 8, 6, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1, 2])).toBe(0);  // groups: im2col
     expect(plan([2, 3, 9, 9, 6, 5, 5, 5, 2, 1, 1, 0, 0, 1, 2, 1])).toBe(0);  // padded rows mostly dropped
