@@ -150,7 +150,7 @@ bool direct_fits(const ConvGeom& g) {
 int64_t direct_backward_depth() {
   static const int64_t depth = [] {
     const char* v = std::getenv("TF_CONV_DIRECT_BWD_DEPTH");  // tuning hook (undocumented)
-    return v && *v ? std::atol(v) : 512;
+    return v && *v ? std::atol(v) : 0;
   }();
   return depth;
 }
@@ -253,9 +253,12 @@ void direct_forward(const ConvGeom& g, const float* x, const float* w, const flo
   const int64_t wpad = g.ow + (g.kw - 1) * g.dw;                            // buffer row width
   static const int64_t target_q = [] {
     const char* v = std::getenv("TF_CONV_DIRECT_Q");  // tuning hook (undocumented)
-    return v && *v ? std::atol(v) : 512;
+    return v && *v ? std::atol(v) : 0;
   }();
-  const int64_t rb = std::min(g.oh, std::max<int64_t>(1, (target_q + wpad - 1) / wpad));  // output rows per block
+  // Output rows per block: about 512 positions, fewer with many channels so that the tile
+  // (kpad x positions) stays within ~24 KB of L1.
+  const int64_t q_want = target_q > 0 ? target_q : std::max<int64_t>(64, std::min<int64_t>(512, 6144 / kpad));
+  const int64_t rb = std::min(g.oh, std::max<int64_t>(1, (q_want + wpad - 1) / wpad));
   const int64_t rin = rb + (g.kh - 1) * g.dh;                              // buffer rows per channel
   const int64_t plane = rin * wpad;
   const int64_t qmax = (rb * wpad + qb - 1) / qb * qb;
