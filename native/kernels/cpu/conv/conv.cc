@@ -191,7 +191,8 @@ std::vector<int64_t> direct_offsets(const ConvGeom& g, int64_t wpad, int64_t pla
 // the image buffer shifted by the weight's tap offset. Images are cut into one fixed chunk
 // per thread, each summing into its own copy, added in a fixed order.
 void direct_backward_weight(const ConvGeom& g, const float* x, const float* gy, float* gw) {
-  using WTile = void (*)(const float*, const int64_t*, int64_t, const float*, int64_t, int64_t, float*, int64_t);
+  using WTile = void (*)(const float*, int64_t, const int64_t*, int64_t, const float*, int64_t, int64_t, int64_t,
+                         int64_t, float*, int64_t);
   WTile wtile = conv_portable::direct_wgrad;
 #ifdef TF_DIRECT_AVX2
   if (use_avx2()) wtile = conv_avx2::direct_wgrad;
@@ -201,21 +202,31 @@ void direct_backward_weight(const ConvGeom& g, const float* x, const float* gy, 
   const int64_t wpad = g.ow + (g.kw - 1) * g.dw;
   const int64_t plane = (g.oh + (g.kh - 1) * g.dh) * wpad;
   const int64_t qn = (g.oh * wpad + 7) / 8 * 8;
+  const int64_t xs = g.c * plane + qn, gs = kpad * qn;  // per-image buffer sizes
+  // Images per pass: the accumulators stay in registers over up to 8 images whose buffers
+  // together stay within about 96 KB.
+  const int64_t m = std::max<int64_t>(1, std::min<int64_t>(8, 24576 / (xs + gs)));
   const std::vector<int64_t> off = direct_offsets(g, wpad, plane);
   const int64_t chunks = std::min<int64_t>(num_threads(), g.n);
   std::vector<float> partial(static_cast<size_t>(chunks * kpad * depth), 0.f);
   parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
-    std::vector<float> xp(static_cast<size_t>(g.c * plane + qn), 0.f);
-    std::vector<float> gq(static_cast<size_t>(kpad * qn), 0.f);
+    std::vector<float> xp(static_cast<size_t>(m * xs), 0.f);
+    std::vector<float> gq(static_cast<size_t>(m * gs), 0.f);
     for (int64_t ch = cb; ch < ce; ++ch) {
       float* acc = partial.data() + ch * kpad * depth;
-      for (int64_t n = g.n * ch / chunks; n < g.n * (ch + 1) / chunks; ++n) {
-        direct_fill(g, x + n * g.c * g.h * g.w, 0, g.oh + (g.kh - 1) * g.dh, wpad, plane, xp.data());
-        for (int64_t k = 0; k < g.k; ++k)
-          for (int64_t r = 0; r < g.oh; ++r)
-            std::memcpy(gq.data() + k * qn + r * wpad, gy + ((n * g.k + k) * g.oh + r) * g.ow, sizeof(float) * g.ow);
+      const int64_t n1 = g.n * (ch + 1) / chunks;
+      for (int64_t n0 = g.n * ch / chunks; n0 < n1; n0 += m) {
+        const int64_t mi = std::min(m, n1 - n0);
+        for (int64_t i = 0; i < mi; ++i) {
+          const int64_t n = n0 + i;
+          direct_fill(g, x + n * g.c * g.h * g.w, 0, g.oh + (g.kh - 1) * g.dh, wpad, plane, xp.data() + i * xs);
+          for (int64_t k = 0; k < g.k; ++k)
+            for (int64_t r = 0; r < g.oh; ++r)
+              std::memcpy(gq.data() + i * gs + k * qn + r * wpad, gy + ((n * g.k + k) * g.oh + r) * g.ow,
+                          sizeof(float) * g.ow);
+        }
         for (int64_t k0 = 0; k0 < kpad; k0 += 4)
-          wtile(xp.data(), off.data(), depth, gq.data() + k0 * qn, qn, qn, acc + k0 * depth, depth);
+          wtile(xp.data(), xs, off.data(), depth, gq.data() + k0 * qn, gs, qn, mi, qn, acc + k0 * depth, depth);
       }
     }
   });

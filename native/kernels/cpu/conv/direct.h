@@ -26,10 +26,12 @@ namespace tf {
   /* y[kk*ldy + r*ow + j] = ot[kk*ldo + r*wpad + j] for kk < k, r < rows, j < ow */             \
   void direct_copy_out(const float* ot, int64_t ldo, int64_t wpad, int64_t k, int64_t rows,     \
                        int64_t ow, float* y, int64_t ldy);                                      \
-  /* gw[kk*ldg + t] += sum_{q < qn} gq[kk*ldq + q] * xp[off[t] + q], kk < 4, t < depth; */     \
-  /* qn a multiple of 8 (the weight gradient: gq is gy on the buffer's grid) */                \
-  void direct_wgrad(const float* xp, const int64_t* off, int64_t depth, const float* gq,         \
-                    int64_t ldq, int64_t qn, float* gw, int64_t ldg);
+  /* gw[kk*ldg + t] += sum_{i < m} sum_{q < qn} gq[i*gs + kk*ldq + q] * xp[i*xs + off[t] + q] */ \
+  /* for kk < 4, t < depth; qn a multiple of 8 (the weight gradient over m images: gq is */     \
+  /* gy on the buffer's grid) */                                                                \
+  void direct_wgrad(const float* xp, int64_t xs, const int64_t* off, int64_t depth,             \
+                    const float* gq, int64_t gs, int64_t ldq, int64_t m, int64_t qn, float* gw,  \
+                    int64_t ldg);
 
 namespace conv_portable {
 TF_DIRECT_KERNEL_DECLS
