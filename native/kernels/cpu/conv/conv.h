@@ -6,8 +6,9 @@
 // Padding is given as the top/left amount only: the bottom/right amount is whatever
 // OH/OW imply, so asymmetric padding ('same' with an even kernel) needs nothing special.
 // The algorithm is picked per shape (conv_plan): a direct kernel for depthwise (one input
-// channel per group), a plain GEMM for 1x1 stride-1 unpadded convolutions, and im2col
-// feeding the packed GEMM otherwise.
+// channel per group), Winograd for 3x3 stride 1 with enough channels, a plain GEMM for 1x1
+// stride-1 unpadded convolutions, the direct kernel of direct.h for few input channels at
+// stride 1, and im2col feeding the packed GEMM otherwise.
 #pragma once
 #include <cstddef>
 #include <cstdint>
