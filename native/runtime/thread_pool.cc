@@ -155,6 +155,14 @@ Pool& pool() {
 }  // namespace
 
 void parallel_for(int64_t n, int64_t grain, const RangeFn& fn) { pool().run(n, grain, fn); }
+void run_serial(const std::function<void()>& fn) {
+  struct Restore {
+    bool was;
+    ~Restore() { t_inside_job = was; }
+  } restore{t_inside_job};
+  t_inside_job = true;
+  fn();
+}
 int num_threads() { return pool().num_threads(); }
 void set_num_threads(int n) { pool().set_num_threads(n); }
 int hardware_threads() {

@@ -14,6 +14,10 @@ using RangeFn = std::function<void(int64_t begin, int64_t end)>;
 // fn on each chunk; returns when all are done. Exceptions thrown by fn are rethrown here.
 void parallel_for(int64_t n, int64_t grain, const RangeFn& fn);
 
+// Runs fn on the calling thread with every parallel_for inside it running inline: for work
+// too small to pay for waking the pool (tens of microseconds on a busy machine).
+void run_serial(const std::function<void()>& fn);
+
 int num_threads();
 void set_num_threads(int n);
 int hardware_threads();

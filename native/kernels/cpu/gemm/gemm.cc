@@ -368,6 +368,8 @@ void packed_block(const UKernel<T>& uk, const PackedLayout<T>& L, int64_t pc, in
 constexpr int64_t kMinMacsPerTask = int64_t(1) << 16;
 // Up to this many multiply-adds (with one K block) a product runs in one pool dispatch.
 constexpr int64_t kSmallMacs = int64_t(1) << 24;
+// Products smaller than this run on the calling thread alone (see gemm_run).
+constexpr int64_t kSerialMacs = int64_t(1) << 20;
 
 // Splits `batch` products of m x n into items of m_chunk x n_chunk (multiples of mr, nr)
 // so that every thread gets work: rows first, columns when there are too few rows.
@@ -648,6 +650,14 @@ void gemm_run(const GemmArgs<T>& g) {
         scale_c(g.m, g.n, g.beta, C, g.rsC, g.csC);
         if (g.epi.active()) epilogue_ref<T>(g.epi, g.m, g.n, C, g.rsC, g.csC, 0, 0);
       }
+    });
+    return;
+  }
+  // Below about 1M multiply-adds (20 µs on one core) waking the pool costs more than the
+  // second thread gives back: 64^3 took 19 µs on 2 threads against 9 µs on one.
+  if (num_threads() > 1 && static_cast<double>(g.batch) * g.m * g.n * g.k < static_cast<double>(kSerialMacs)) {
+    run_serial([&] {
+      if (!try_direct(g)) run_packed(g, pick_kernel<T>());
     });
     return;
   }
