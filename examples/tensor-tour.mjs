@@ -1,4 +1,4 @@
-// A runnable walk through tensorforge's tensor core: npm run example
+// A runnable walk through tensorforge's tensor core: npm run example:tour
 // Fits a line by least squares with plain tensor ops, then shows views, dtypes, memory
 // scopes and threads.
 import { createRequire } from 'node:module';
