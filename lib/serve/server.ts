@@ -12,7 +12,8 @@ import { ArgumentError } from '../errors';
 import { describeModule, readModelConfig, type TensorSpec } from '../io/model';
 import { serialize } from '../io/safetensors';
 import { Module } from '../nn/module';
-import { BadRequestError, ModelNotFoundError, ServeError } from './errors';
+import { installJsonParsers } from './body';
+import { ModelNotFoundError, ServeError } from './errors';
 import { kserveRoutes } from './kserve';
 import { ServerMetrics } from './metrics';
 import { ServedModel } from './served_model';
@@ -138,14 +139,7 @@ export function createServer(models: string[] | Record<string, ModelSource>, opt
   let closing: Promise<void> | null = null;
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
-  // Clients that send no (or another) content type still get JSON parsing.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch (e) {
-      done(new BadRequestError(`the body is not valid JSON: ${(e as Error).message}`), undefined);
-    }
-  });
+  installJsonParsers(app);
   const lookup = (name: string): ServedModel => {
     const m = served.get(name);
     if (m === undefined) throw new ModelNotFoundError(name, [...served.keys()]);

@@ -7,6 +7,7 @@
  */
 import type { DType, TypedArray } from '../dtype';
 import type { ModuleNode, TensorSpec } from '../io/model';
+import { packedArray } from './body';
 import { InputValidationError } from './errors';
 import { arrayClassOf } from './wire';
 
@@ -129,6 +130,20 @@ export class InputReader {
     let at = 0;
     for (const r of rows) at = this.fill(r, 0, out, at);
     return { rows: rows.length, data: out };
+  }
+
+  /**
+   * Rows the body's fast path already read (see body.ts), when they fit a float input
+   * exactly; null otherwise, and the caller reads the nested arrays (which explains
+   * what does not fit). The fast path only yields finite numbers.
+   */
+  readPacked(body: unknown, key: string): DecodedInput | null {
+    const dt = this.spec.dtype;
+    if (dt !== 'float32' && dt !== 'float64') return null;
+    const p = packedArray(body, key, dt);
+    if (p === null || p.dims.length !== this.dims.length + 1) return null;
+    for (let d = 0; d < this.dims.length; d++) if (p.dims[d + 1] !== this.dims[d]) return null;
+    return { rows: p.dims[0], data: p.values };
   }
 
   /** One row at a time (TF Serving's instances); call finish() after. */

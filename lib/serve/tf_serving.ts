@@ -76,7 +76,8 @@ export function tfServingRoutes(app: FastifyInstance, lookup: Lookup): void {
     const hasInstances = 'instances' in body;
     const hasInputs = 'inputs' in body;
     if (hasInstances === hasInputs) throw new BadRequestError('the body must have exactly one of "instances" (row format) or "inputs" (columnar format)');
-    const decoded = hasInstances ? decodeInstances(m, body.instances) : decodeInputs(m, body.inputs);
+    const fast = m.inputs.length === 1 ? m.reader(0).readPacked(body, hasInstances ? 'instances' : 'inputs') : null;
+    const decoded = fast !== null ? [fast] : hasInstances ? decodeInstances(m, body.instances) : decodeInputs(m, body.inputs);
     const r = await m.infer(decoded);
     const outs = m.signature.outputs;
     if (hasInstances) {

@@ -18,6 +18,7 @@ napi_value init(napi_env env, napi_value exports) {
     tf::register_loss_entries(env, exports);
     tf::register_pool_entries(env, exports);
     tf::register_conv_entries(env, exports);
+    tf::register_json_entries(env, exports);
   } catch (const std::exception& e) {
     napi_throw_error(env, "ERR_TF_LOAD", e.what());
     return nullptr;

@@ -114,5 +114,6 @@ void register_rnn_entries(napi_env env, napi_value exports);
 void register_loss_entries(napi_env env, napi_value exports);
 void register_pool_entries(napi_env env, napi_value exports);
 void register_conv_entries(napi_env env, napi_value exports);
+void register_json_entries(napi_env env, napi_value exports);
 
 }  // namespace tf

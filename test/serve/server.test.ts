@@ -175,6 +175,25 @@ describe('errors', () => {
     expect((await post(`${url}/v1/models/mlp:predict`, { rows: [] })).status).toBe(400);
     expect((await post(`${url}/v1/models/mlp:predict`, { instances: [[1, 2, 3, 4, 5]], inputs: [[1, 2, 3, 4, 5]] })).status).toBe(400);
     expect((await post(`${url}/v2/models/mlp/infer`, { inputs: 'x' })).status).toBe(400);
+    // Bodies the numeric fast path reads (one key, an array of numbers) still answer as JSON would.
+    expect((await post(`${url}/v1/models/mlp:predict`, { rows: [[1, 2, 3, 4, 5]] })).status).toBe(400);
+    const kserveNumbers = await post(`${url}/v2/models/mlp/infer`, { inputs: [7] });
+    expect(kserveNumbers.status).toBe(400);
+    expect(kserveNumbers.json.error).toContain('inputs[0] must be an object');
+  });
+
+  it('the numeric fast path and general JSON give the same predictions', async () => {
+    const rows = randomRows(3, 5, 11).map((r) => r.map((v) => Math.round(v * 1e4) / 1e4));
+    const plain = await post(`${url}/v1/models/mlp:predict`, { instances: rows });
+    // Whitespace, exponents and an escaped key: the first two take the fast path, the
+    // third (\u0073 is 's') the general parser.
+    const spaced = `{ "instances" :\n [ ${rows.map((r) => `[ ${r.map((v) => v.toExponential()).join(' ,\t')} ]`).join(',\r\n')} ] }`;
+    const escaped = JSON.stringify({ instances: rows }).replace('instances', 'in\\u0073tances');
+    for (const raw of [spaced, escaped]) {
+      const r = await post(`${url}/v1/models/mlp:predict`, null, raw);
+      expect(r.status, raw).toBe(200);
+      expect(r.json.predictions).toEqual(plain.json.predictions);
+    }
   });
 
   it('422 for a wrong shape, dtype or a non-finite number, with the input signature in the message', async () => {

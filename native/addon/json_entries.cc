@@ -1,0 +1,66 @@
+// Entry points of the serving layer (lib/serve): the numeric-JSON fast path for
+// predict bodies (kernels/cpu/json). Runs on the calling thread; no storage involved.
+#include <cstring>
+#include <string>
+
+#include "../kernels/cpu/json/json_numbers.h"
+#include "common.h"
+
+namespace tf {
+namespace {
+
+// parseJsonNumbers(text: string, asFloat64: boolean) -> [key, dims, values] | null
+// values: a Float32Array (each value the float nearest the double JSON.parse gives) or,
+// with asFloat64, a Float64Array of those doubles. null: the body is not `{"key":
+// <rectangular array of plain numbers>}` (or a number is outside the exact fast path);
+// the caller then parses it as general JSON.
+napi_value parse_json_numbers_entry(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  get_args(env, info, argv);
+  thread_local std::string text;  // both keep their capacity between requests
+  thread_local JsonNumbers parsed;
+  size_t len = 0;
+  check(napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len), "get_value_string_utf8");
+  text.resize(len + 1);
+  check(napi_get_value_string_utf8(env, argv[0], &text[0], len + 1, &len), "get_value_string_utf8");
+  bool as_f64 = false;
+  check(napi_get_value_bool(env, argv[1], &as_f64), "get_value_bool");
+  napi_value result;
+  if (!parse_json_numbers(reinterpret_cast<const uint8_t*>(text.data()), len, parsed)) {
+    check(napi_get_null(env, &result), "get_null");
+    return result;
+  }
+  napi_value key, dims, buffer, values;
+  check(napi_create_string_utf8(env, reinterpret_cast<const char*>(parsed.key), parsed.key_len, &key), "create_string");
+  check(napi_create_array_with_length(env, parsed.rank, &dims), "create_array");
+  for (int d = 0; d < parsed.rank; ++d) {
+    napi_value v;
+    check(napi_create_double(env, static_cast<double>(parsed.dims[d]), &v), "create_double");
+    check(napi_set_element(env, dims, d, v), "set_element");
+  }
+  void* out;
+  const size_t n = parsed.values.size();
+  check(napi_create_arraybuffer(env, n * (as_f64 ? sizeof(double) : sizeof(float)), &out, &buffer), "create_arraybuffer");
+  if (as_f64) {
+    if (n > 0) std::memcpy(out, parsed.values.data(), n * sizeof(double));
+  } else {
+    float* f = static_cast<float*>(out);
+    for (size_t i = 0; i < n; ++i) f[i] = static_cast<float>(parsed.values[i]);
+  }
+  check(napi_create_typedarray(env, as_f64 ? napi_float64_array : napi_float32_array, n, buffer, 0, &values), "create_typedarray");
+  check(napi_create_array_with_length(env, 3, &result), "create_array");
+  check(napi_set_element(env, result, 0, key), "set_element");
+  check(napi_set_element(env, result, 1, dims), "set_element");
+  check(napi_set_element(env, result, 2, values), "set_element");
+  if (parsed.values.capacity() > (size_t(1) << 22)) parsed.values = std::vector<double>();  // do not keep a huge body's buffers
+  if (text.capacity() > (size_t(1) << 24)) text = std::string();
+  return result;
+}
+
+}  // namespace
+
+void register_json_entries(napi_env env, napi_value exports) {
+  export_fn(env, exports, "parseJsonNumbers", guarded<parse_json_numbers_entry>);
+}
+
+}  // namespace tf

@@ -1,0 +1,127 @@
+/**
+ * The numeric-JSON fast path of predict bodies (native parseJsonNumbers), checked
+ * against JSON.parse: on random bodies it either declines (null) or gives exactly
+ * JSON.parse's numbers (float64) and their nearest floats (float32), with the array's
+ * dims; it never declines a body of short decimal numbers, and it declines every body
+ * that is not one key holding a rectangular array of plain numbers.
+ */
+import { describe, expect, it } from 'vitest';
+import { native } from '../../lib/native';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random JSON number as text, and whether it is short enough that the fast path must take it. */
+function numberText(r: () => number): [string, boolean] {
+  const sign = r() < 0.3 ? '-' : '';
+  const digits = (n: number): string => Array.from({ length: n }, () => String(Math.floor(r() * 10))).join('');
+  const kind = Math.floor(r() * 7);
+  if (kind === 0) return [sign + String(Math.floor(r() * 1e6)), true];
+  if (kind === 1) return [`${sign}0.${digits(1 + Math.floor(r() * 8))}`, true];
+  if (kind === 2) {
+    const lead = String(1 + Math.floor(r() * 9));
+    return [`${sign}${lead}${digits(Math.floor(r() * 4))}.${digits(1 + Math.floor(r() * 6))}`, true];
+  }
+  if (kind === 3) {
+    const e = Math.floor(r() * 40) - 20;
+    return [`${sign}${1 + Math.floor(r() * 9)}.${digits(Math.floor(r() * 3) + 1)}${r() < 0.5 ? 'e' : 'E'}${e < 0 ? '-' : r() < 0.5 ? '+' : ''}${Math.abs(e)}`, Math.abs(e) <= 18];
+  }
+  if (kind === 4) return [String(r() * 2 - 1), false]; // 17 significant digits: may decline
+  if (kind === 5) return [`${sign}${1 + Math.floor(r() * 9)}e${Math.floor(r() * 330)}`, false]; // up to 1e329
+  return [r() < 0.5 ? `${sign}0` : `${sign}0.0`, true];
+}
+
+const WS = ['', ' ', '\n', '\t', '\r\n', '  '];
+
+function randomBody(r: () => number): { text: string; dims: number[]; simple: boolean } {
+  const rank = 1 + Math.floor(r() * 4);
+  const dims = Array.from({ length: rank }, () => 1 + Math.floor(r() * 5));
+  let simple = true;
+  const onlySimple = r() < 0.5; // half the bodies hold only numbers the fast path must take
+  const ws = (): string => WS[Math.floor(r() * WS.length)];
+  const build = (d: number): string => {
+    const parts: string[] = [];
+    for (let i = 0; i < dims[d]; i++) {
+      if (d + 1 === rank) {
+        let [t, s] = numberText(r);
+        while (onlySimple && !s) [t, s] = numberText(r);
+        simple &&= s;
+        parts.push(ws() + t + ws());
+      } else {
+        parts.push(ws() + build(d + 1) + ws());
+      }
+    }
+    return `[${parts.join(',')}]`;
+  };
+  const key = ['instances', 'inputs', 'x', 'é key'][Math.floor(r() * 4)];
+  return { text: `${ws()}{${ws()}${JSON.stringify(key)}${ws()}:${ws()}${build(0)}${ws()}}${ws()}`, dims, simple };
+}
+
+describe('parseJsonNumbers', () => {
+  it('gives JSON.parse\'s numbers exactly, or declines, on 3000 random bodies', () => {
+    const r = rng(7);
+    let taken = 0;
+    for (let i = 0; i < 3000; i++) {
+      const { text, dims, simple } = randomBody(r);
+      const ref = JSON.parse(text) as Record<string, unknown>;
+      const key = Object.keys(ref)[0];
+      const flat = (ref[key] as unknown[]).flat(Infinity) as number[];
+      const f64 = native.parseJsonNumbers(text, true);
+      const f32 = native.parseJsonNumbers(text, false);
+      if (simple) expect(f64, text).not.toBeNull();
+      expect(f32 === null, text).toBe(f64 === null);
+      if (f64 === null || f32 === null) continue;
+      taken++;
+      expect(f64[0]).toBe(key);
+      expect(f64[1]).toEqual(dims);
+      expect(f32[1]).toEqual(dims);
+      expect(f64[2]).toBeInstanceOf(Float64Array);
+      expect(f32[2]).toBeInstanceOf(Float32Array);
+      expect(f64[2].length).toBe(flat.length);
+      for (let j = 0; j < flat.length; j++) {
+        if (!Object.is(f64[2][j], flat[j])) expect(`${text}: element ${j} = ${f64[2][j]}`).toBe(`${text}: element ${j} = ${flat[j]}`);
+        if (!Object.is(f32[2][j], Math.fround(flat[j]))) expect(`${text}: float32 element ${j} = ${f32[2][j]}`).toBe(`${Math.fround(flat[j])}`);
+      }
+    }
+    expect(taken).toBeGreaterThan(1500);
+  });
+
+  it('declines every body that is not one key holding a rectangular array of plain numbers', () => {
+    const declined = [
+      '', ' ', '[]', '[[1, 2]]', '{}', '{"a": 1}', '{"a": []}', '{"a": [[]]}', '{"a": [[], []]}', '{"a": [[1], [2, 3]]}',
+      '{"a": [[1, 2], 3]}', '{"a": [1, [2]]}', '{"a": [[[1]], [2]]}', '{"a": [1, 2], "b": [3]}', '{"a": [1, 2],}',
+      '{"a": [1, 2,]}', '{"a": [1 2]}', '{"a": [1, 2]', '{"a": [1, 2]} x', '{"a\\u0062": [1]}', '{"a": [true]}',
+      '{"a": [null]}', '{"a": ["1"]}', '{"a": [{"b": 1}]}', '{"a": [01]}', '{"a": [1.]}', '{"a": [.5]}', '{"a": [+1]}',
+      '{"a": [-]}', '{"a": [1e]}', '{"a": [1e+]}', '{"a": [NaN]}', '{"a": [Infinity]}', '{"a": [1e999]}', '{"a": [-1e400]}',
+      '{a: [1]}', "{'a': [1]}", '{"a" [1]}', '{"a": [1, 2]}}', '{"a": [12345678901234567890]}', '{"a": [[[[[[[[[1]]]]]]]]]}',
+    ];
+    for (const text of declined) expect(native.parseJsonNumbers(text, true), text).toBeNull();
+  });
+
+  it('reads the edge cases JSON.parse reads the same way', () => {
+    const cases: Array<[string, number[], number[]]> = [
+      ['{"a":[0]}', [1], [0]],
+      ['{"a":[-0]}', [1], [-0]],
+      ['{"a":[-0.0e5]}', [1], [-0]],
+      ['{"a":[0e999]}', [1], [0]],
+      ['{"a":[9007199254740992]}', [1], [9007199254740992]],
+      ['{"a":[1e22, 1e-22, 123456789012345e-22]}', [3], [1e22, 1e-22, 123456789012345e-22]],
+      ['{"a":[[1.5],[2.5]]}', [2, 1], [1.5, 2.5]],
+      ['{"a":[[[1,2]],[[3,4]],[[5,6]]]}', [3, 1, 2], [1, 2, 3, 4, 5, 6]],
+    ];
+    for (const [text, dims, values] of cases) {
+      const got = native.parseJsonNumbers(text, true);
+      expect(got, text).not.toBeNull();
+      expect(got![1]).toEqual(dims);
+      expect(Array.from(got![2]).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(values.map((v) => Object.is(v, -0) ? '-0' : v));
+      expect(values).toEqual((Object.values(JSON.parse(text))[0] as unknown[]).flat(Infinity));
+    }
+  });
+});
