@@ -19,10 +19,12 @@ napi_value parse_json_numbers_entry(napi_env env, napi_callback_info info) {
   get_args(env, info, argv);
   thread_local std::string text;  // both keep their capacity between requests
   thread_local JsonNumbers parsed;
-  size_t len = 0;
-  check(napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len), "get_value_string_utf8");
-  text.resize(len + 1);
-  check(napi_get_value_string_utf8(env, argv[0], &text[0], len + 1, &len), "get_value_string_utf8");
+  // One UTF-8 copy: the UTF-16 length comes without a scan, and no UTF-16 unit takes
+  // more than 3 UTF-8 bytes.
+  size_t units = 0, len = 0;
+  check(napi_get_value_string_utf16(env, argv[0], nullptr, 0, &units), "get_value_string_utf16");
+  text.resize(3 * units + 1);
+  check(napi_get_value_string_utf8(env, argv[0], &text[0], text.size(), &len), "get_value_string_utf8");
   bool as_f64 = false;
   check(napi_get_value_bool(env, argv[1], &as_f64), "get_value_bool");
   napi_value result;

@@ -60,7 +60,7 @@ function randomBody(r: () => number): { text: string; dims: number[]; simple: bo
     }
     return `[${parts.join(',')}]`;
   };
-  const key = ['instances', 'inputs', 'x', 'é key'][Math.floor(r() * 4)];
+  const key = ['instances', 'inputs', 'x', 'é key', 'ключ'][Math.floor(r() * 5)];
   return { text: `${ws()}{${ws()}${JSON.stringify(key)}${ws()}:${ws()}${build(0)}${ws()}}${ws()}`, dims, simple };
 }
 
@@ -100,7 +100,7 @@ describe('parseJsonNumbers', () => {
       '{"a": [1, 2,]}', '{"a": [1 2]}', '{"a": [1, 2]', '{"a": [1, 2]} x', '{"a\\u0062": [1]}', '{"a": [true]}',
       '{"a": [null]}', '{"a": ["1"]}', '{"a": [{"b": 1}]}', '{"a": [01]}', '{"a": [1.]}', '{"a": [.5]}', '{"a": [+1]}',
       '{"a": [-]}', '{"a": [1e]}', '{"a": [1e+]}', '{"a": [NaN]}', '{"a": [Infinity]}', '{"a": [1e999]}', '{"a": [-1e400]}',
-      '{a: [1]}', "{'a': [1]}", '{"a" [1]}', '{"a": [1, 2]}}', '{"a": [12345678901234567890]}', '{"a": [[[[[[[[[1]]]]]]]]]}',
+      '{"a": ś1]}', '{"a": [1ś}', '{a: [1]}', "{'a': [1]}", '{"a" [1]}', '{"a": [1, 2]}}', '{"a": [12345678901234567890]}', '{"a": [[[[[[[[[1]]]]]]]]]}',
     ];
     for (const text of declined) expect(native.parseJsonNumbers(text, true), text).toBeNull();
   });
