@@ -33,13 +33,15 @@ interface Pending {
   rows: number;
   arrived: number;
   done: boolean;
-  timer: NodeJS.Timeout | null;
   resolve: (r: RowsResult) => void;
   reject: (e: Error) => void;
 }
 
 export class ModelBatcher {
   private readonly queue: Pending[] = [];
+  /** The batches on workers now. */
+  private readonly running = new Set<Pending[]>();
+  private sweeper: NodeJS.Timeout | null = null;
   private queuedRows = 0;
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -75,9 +77,15 @@ export class ModelBatcher {
       return Promise.reject(new OverloadedError(`model '${this.name}' has ${this.queue.length} requests waiting (the queue holds ${this.opts.queueSize}); retry later`));
     }
     return new Promise<RowsResult>((resolve, reject) => {
-      const p: Pending = { inputs, rows: inputs[0].rows, arrived: performance.now(), done: false, timer: null, resolve, reject };
-      p.timer = setTimeout(() => this.expire(p), this.opts.timeoutMs);
+      const p: Pending = { inputs, rows: inputs[0].rows, arrived: performance.now(), done: false, resolve, reject };
       this.queue.push(p);
+      // One timer sweeps for timeouts (not one per request): answered within timeoutMs
+      // plus an eighth of it (at most 250 ms).
+      if (this.sweeper === null) {
+        const every = Math.min(250, Math.max(1, this.opts.timeoutMs / 8));
+        this.sweeper = setInterval(() => this.sweep(), every);
+        this.sweeper.unref();
+      }
       this.queuedRows += p.rows;
       this.inFlight++;
       this.depth.set(this.queue.length);
@@ -95,11 +103,21 @@ export class ModelBatcher {
   private settle(p: Pending, r: RowsResult | null, e: Error | null): void {
     if (p.done) return;
     p.done = true;
-    if (p.timer !== null) clearTimeout(p.timer);
     this.inFlight--;
     if (e !== null) p.reject(e);
     else p.resolve(r!);
     if (this.inFlight === 0) for (const w of this.drainWaiters.splice(0)) w();
+  }
+
+  /** Answers 504 to the requests (queued or running) older than the timeout; stops when none is left. */
+  private sweep(): void {
+    const oldest = performance.now() - this.opts.timeoutMs;
+    while (this.queue.length > 0 && this.queue[0].arrived <= oldest) this.expire(this.queue[0]);
+    for (const batch of this.running) for (const p of batch) if (!p.done && p.arrived <= oldest) this.expire(p);
+    if (this.inFlight === 0 && this.sweeper !== null) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
   }
 
   private expire(p: Pending): void {
@@ -158,6 +176,7 @@ export class ModelBatcher {
     this.sizes.observe(rows);
     this.merged.observe(batch.length);
     const end = this.inference.startTimer();
+    this.running.add(batch);
     try {
       const outs = await this.pool.run(this.key, this.stack(batch, rows));
       end();
@@ -178,6 +197,8 @@ export class ModelBatcher {
       end();
       const err = e instanceof ServeError ? e : new ServeError(500, `model '${this.name}' failed: ${(e as Error).message}`);
       for (const p of batch) this.settle(p, null, err);
+    } finally {
+      this.running.delete(batch);
     }
   }
 
