@@ -58,6 +58,17 @@ export function startServer(args, label) {
   });
 }
 
+/** CPU seconds (user + system, all threads) a process has used, or null where /proc is missing. */
+export function cpuSecondsOf(pid) {
+  try {
+    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return null;
+  }
+}
+
 /** Resident memory of a process in bytes (Linux /proc). */
 export function rssOf(pid) {
   const s = require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8');
