@@ -104,7 +104,7 @@ const CONV2D: Conv2dCase[] = [
   { n: 2, c: 32, h: 20, w: 19, k: 8, kh: 3, kw: 3, padding: 1 },
   { n: 1, c: 40, h: 17, w: 23, k: 7, kh: 3, kw: 3, stride: [1, 2], padding: [2, 1], dilation: [2, 1] },
   { n: 1, c: 64, h: 30, w: 31, k: 5, kh: 1, kw: 1 },
-  // 3x3 stride 1 with >= 16 channels: Winograd F(2x2, 3x3) forward in float32 (odd and even sizes)
+  // 3x3 stride 1 with >= 16 channels: Winograd F(4x4, 3x3) forward in float32 (odd and even sizes)
   { n: 2, c: 16, h: 9, w: 11, k: 17, kh: 3, kw: 3, padding: 1 },
   { n: 1, c: 24, h: 8, w: 7, k: 16, kh: 3, kw: 3 },
   { n: 3, c: 18, h: 5, w: 6, k: 20, kh: 3, kw: 3, padding: [2, 0] },
