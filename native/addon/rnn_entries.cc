@@ -20,14 +20,10 @@
 namespace tf {
 namespace {
 
+constexpr const char* kOp = "rnn";
+
 RnnConfig read_config(napi_env env, napi_value v) {
-  void* data;
-  size_t bytes;
-  arg_typed(env, v, &data, &bytes);
-  if (bytes != 10 * sizeof(double)) throw NativeError("ERR_TF_INTERNAL", "rnn: config has the wrong length");
-  const double* m = static_cast<const double*>(data);
-  for (int i = 0; i < 10; ++i)
-    if (!(m[i] >= 0 && m[i] <= 1e9)) throw NativeError("ERR_TF_SHAPE", "rnn: impossible size in config");
+  const double* m = arg_numbers(env, v, 10, kOp, "config", 0, 1e9, true);
   RnnConfig c;
   const int mode = static_cast<int>(m[0]);
   if (mode < 0 || mode > 3) throw NativeError("ERR_TF_INTERNAL", "rnn: unknown mode");
@@ -50,27 +46,19 @@ RnnConfig read_config(napi_env env, napi_value v) {
 
 // The handles and offsets of one call, with extent checks.
 struct Operands {
-  napi_env env;
   std::vector<Storage*> st;
   std::vector<int64_t> off;
-  DType dt;
 
-  Operands(napi_env e, napi_value arr, napi_value offsets, DType d) : env(e), dt(d) {
+  Operands(napi_env env, napi_value arr, napi_value offsets) {
     uint32_t n = 0;
     check(napi_get_array_length(env, arr, &n), "array_length");
-    void* data;
-    size_t bytes;
-    arg_typed(env, offsets, &data, &bytes);
-    if (bytes != n * sizeof(double)) throw NativeError("ERR_TF_INTERNAL", "rnn: offsets and handles differ in length");
-    const double* o = static_cast<const double*>(data);
+    const double* o = arg_numbers(env, offsets, n, kOp, "offsets", -9.0e15, 9.0e15, true);
     st.resize(n);
     off.resize(n);
     for (uint32_t i = 0; i < n; ++i) {
       napi_value v;
       check(napi_get_element(env, arr, i, &v), "get_element");
-      napi_valuetype t;
-      check(napi_typeof(env, v, &t), "typeof");
-      st[i] = (t == napi_null || t == napi_undefined) ? nullptr : storage_of(env, v);
+      st[i] = is_nullish(env, v) ? nullptr : storage_of(env, v);
       off[i] = static_cast<int64_t>(o[i]);
     }
   }
@@ -81,21 +69,16 @@ struct Operands {
   template <typename T>
   T* get(size_t i, int64_t elements, const char* what, bool required) const {
     if (i >= st.size()) throw NativeError("ERR_TF_INTERNAL", "rnn: too few operands");
-    Storage* s = st[i];
-    if (!s) {
-      if (required) throw NativeError("ERR_TF_INTERNAL", std::string("rnn: ") + what + " is missing");
+    if (!st[i]) {
+      if (required) throw_missing_operand(kOp, what);
       return nullptr;
     }
-    if (off[i] < 0 || static_cast<size_t>(off[i] + elements) * sizeof(T) > s->nbytes)
-      throw NativeError("ERR_TF_INTERNAL", std::string("rnn: ") + what + " is smaller than its shape needs");
-    return data_at<T>(s, off[i]);
+    return static_cast<T*>(elements_in(st[i], sizeof(T), off[i], elements, kOp, what));
   }
 };
 
 std::vector<int64_t> read_lengths(napi_env env, napi_value v, const RnnConfig& c) {
-  napi_valuetype t;
-  check(napi_typeof(env, v, &t), "typeof");
-  if (t == napi_null || t == napi_undefined) return {};
+  if (is_nullish(env, v)) return {};
   void* data;
   size_t bytes;
   arg_typed(env, v, &data, &bytes);
@@ -139,7 +122,7 @@ napi_value forward_entry(napi_env env, napi_callback_info info) {
   get_args(env, info, argv);
   const DType dt = arg_dtype(env, argv[0]);
   const RnnConfig c = read_config(env, argv[1]);
-  Operands ops(env, argv[2], argv[3], dt);
+  Operands ops(env, argv[2], argv[3]);
   const std::vector<int64_t> lengths = read_lengths(env, argv[4], c);
   if (ops.size() != 8 + 5 * static_cast<size_t>(c.layers * c.dirs)) throw NativeError("ERR_TF_INTERNAL", "rnnForward: wrong number of operands");
   auto run = [&](auto zero) {
@@ -161,11 +144,7 @@ napi_value forward_entry(napi_env env, napi_callback_info info) {
     a.w = w.data();
     rnn_forward<T>(a);
   };
-  switch (dt) {
-    case DType::F32: run(float{}); break;
-    case DType::F64: run(double{}); break;
-    default: throw NativeError("ERR_TF_DTYPE", std::string("rnn: dtype ") + dtype_name(dt) + " is not supported");
-  }
+  dispatch_float(dt, kOp, run);
   return nullptr;
 }
 
@@ -174,7 +153,7 @@ napi_value backward_entry(napi_env env, napi_callback_info info) {
   get_args(env, info, argv);
   const DType dt = arg_dtype(env, argv[0]);
   const RnnConfig c = read_config(env, argv[1]);
-  Operands ops(env, argv[2], argv[3], dt);
+  Operands ops(env, argv[2], argv[3]);
   const std::vector<int64_t> lengths = read_lengths(env, argv[4], c);
   const size_t nw = 5 * static_cast<size_t>(c.layers * c.dirs);
   if (ops.size() != 11 + 2 * nw) throw NativeError("ERR_TF_INTERNAL", "rnnBackward: wrong number of operands");
@@ -213,11 +192,7 @@ napi_value backward_entry(napi_env env, napi_callback_info info) {
     a.dw = dw.data();
     rnn_backward<T>(a);
   };
-  switch (dt) {
-    case DType::F32: run(float{}); break;
-    case DType::F64: run(double{}); break;
-    default: throw NativeError("ERR_TF_DTYPE", std::string("rnn: dtype ") + dtype_name(dt) + " is not supported");
-  }
+  dispatch_float(dt, kOp, run);
   return nullptr;
 }
 
