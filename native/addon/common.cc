@@ -116,6 +116,12 @@ void arg_typed(napi_env env, napi_value v, void** data, size_t* byte_length) {
   *byte_length = length * elem;
 }
 
+napi_value js_number(napi_env env, double v) {
+  napi_value out;
+  check(napi_create_double(env, v, &out), "create_double");
+  return out;
+}
+
 bool is_nullish(napi_env env, napi_value v) {
   napi_valuetype t;
   check(napi_typeof(env, v, &t), "typeof");
@@ -134,15 +140,19 @@ void throw_not_float(const char* op, DType dt) {
   throw NativeError("ERR_TF_DTYPE", std::string(op) + ": needs float32 or float64, got " + dtype_name(dt));
 }
 
+void throw_unknown_code(const char* op, const char* what, int64_t code) {
+  throw NativeError("ERR_TF_INTERNAL", std::string(op) + ": unknown " + what + " " + std::to_string(code));
+}
+
 const double* arg_numbers(napi_env env, napi_value v, size_t count, const char* op, const char* what, double lowest,
-                          double highest, bool exact) {
+                          double highest) {
   void* data;
   size_t bytes;
   arg_typed(env, v, &data, &bytes);
   const size_t length = bytes / sizeof(double);
-  if (exact ? length != count : length < count)
+  if (length != count)
     throw NativeError("ERR_TF_INTERNAL", std::string(op) + ": " + what + " holds " + std::to_string(length) +
-                                             " numbers, expected " + (exact ? "" : "at least ") + std::to_string(count));
+                                             " numbers, expected " + std::to_string(count));
   const double* m = static_cast<const double*>(data);
   for (size_t i = 0; i < count; ++i)
     if (!(m[i] >= lowest && m[i] <= highest))

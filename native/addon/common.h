@@ -100,6 +100,9 @@ inline void get_args(napi_env env, napi_callback_info info, napi_value (&argv)[N
 
 void check(napi_status status, const char* what);
 
+// A JS number, for entries that return one.
+napi_value js_number(napi_env env, double v);
+
 // True for a JS null or undefined: an absent optional argument.
 bool is_nullish(napi_env env, napi_value v);
 
@@ -112,6 +115,7 @@ bool is_nullish(napi_env env, napi_value v);
 [[noreturn]] void throw_outside_storage(const char* op, const char* what);
 [[noreturn]] void throw_missing_operand(const char* op, const char* what);
 [[noreturn]] void throw_not_float(const char* op, DType dt);
+[[noreturn]] void throw_unknown_code(const char* op, const char* what, int64_t code);
 
 // The address of element `offset` of s, after checking that elements [offset, offset +
 // count) of elem_size bytes lie inside it.
@@ -123,6 +127,7 @@ inline void* elements_in(Storage* s, size_t elem_size, int64_t offset, int64_t c
   return static_cast<char*>(s->data) + static_cast<size_t>(offset) * elem_size;
 }
 
+// The same for `count` elements of dt.
 inline void* span_in(Storage* s, DType dt, int64_t offset, int64_t count, const char* op, const char* what) {
   return elements_in(s, dtype_size(dt), offset, count, op, what);
 }
@@ -163,8 +168,9 @@ struct Reach {
 // The address of element r.offset of s, after checking that every element r reaches lies
 // inside it (nothing is checked when r reaches no element).
 inline void* reach_in(Storage* s, DType dt, const Reach& r, const char* op, const char* what) {
-  if (r.impossible) throw_outside_storage(op, what);
-  if (!r.empty) elements_in(s, dtype_size(dt), r.lowest, r.highest - r.lowest + 1, op, what);
+  const uint64_t held = s->nbytes / dtype_size(dt);
+  if (r.impossible || (!r.empty && (r.lowest < 0 || static_cast<uint64_t>(r.highest) >= held)))
+    throw_outside_storage(op, what);
   return byte_ptr(s, dt, r.offset);
 }
 
@@ -178,10 +184,16 @@ void dispatch_float(DType dt, const char* op, F&& fn) {
   }
 }
 
-// The numbers of a Float64Array argument: exactly `count` (at least `count` when !exact),
-// each inside [lowest, highest] (NaN is not). Otherwise throws, naming op and what.
-const double* arg_numbers(napi_env env, napi_value v, size_t count, const char* op, const char* what, double lowest,
-                          double highest, bool exact);
+// The numbers of a Float64Array argument: exactly `count`, each inside [lowest, highest]
+// (NaN is not). Otherwise throws, naming op and what.
+const double* arg_numbers(napi_env env, napi_value v, size_t count, const char* op, const char* what,
+                          double lowest = -9.0e15, double highest = 9.0e15);
+
+// Stores m[0], m[1], ... in the int64 fields given, in order: metadata into a struct.
+inline void unpack_int64s(const double* m, std::initializer_list<int64_t*> fields) {
+  size_t i = 0;
+  for (int64_t* f : fields) *f = static_cast<int64_t>(m[i++]);
+}
 
 // The arguments of one entry call (up to kMaxEntryArgs; missing ones read as undefined),
 // read by position, with the op's name for errors:
@@ -202,6 +214,12 @@ class EntryArgs {
   double number(size_t i) const { return arg_double(env_, argv_[i]); }
   bool flag(size_t i) const { return arg_int(env_, argv_[i]) != 0; }
   bool is_null(size_t i) const { return is_nullish(env_, argv_[i]); }
+  // An enum code in [0, count): throws ERR_TF_INTERNAL "<op>: unknown <what> <code>" otherwise.
+  int64_t code(size_t i, int64_t count, const char* what) const {
+    const int64_t c = arg_int(env_, argv_[i]);
+    if (c < 0 || c >= count) throw_unknown_code(op_, what, c);
+    return c;
+  }
   DType dtype(size_t i) const { return arg_dtype(env_, argv_[i]); }
   DType float_dtype(size_t i) const {
     const DType dt = arg_dtype(env_, argv_[i]);
@@ -213,8 +231,8 @@ class EntryArgs {
 
   // The numbers of the Float64Array at argument i (see arg_numbers).
   const double* numbers(size_t i, size_t count, const char* what, double lowest = -9.0e15,
-                        double highest = 9.0e15, bool exact = true) const {
-    return arg_numbers(env_, argv_[i], count, op_, what, lowest, highest, exact);
+                        double highest = 9.0e15) const {
+    return arg_numbers(env_, argv_[i], count, op_, what, lowest, highest);
   }
 
   template <int K>

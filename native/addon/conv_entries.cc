@@ -13,8 +13,7 @@ namespace {
 
 ConvGeom read_geom(const double* m, const char* op) {
   ConvGeom g;
-  int64_t* f[16] = {&g.n, &g.c, &g.h, &g.w, &g.k, &g.kh, &g.kw, &g.oh, &g.ow, &g.sh, &g.sw, &g.ph, &g.pw, &g.dh, &g.dw, &g.groups};
-  for (int i = 0; i < 16; ++i) *f[i] = static_cast<int64_t>(m[i]);
+  unpack_int64s(m, {&g.n, &g.c, &g.h, &g.w, &g.k, &g.kh, &g.kw, &g.oh, &g.ow, &g.sh, &g.sw, &g.ph, &g.pw, &g.dh, &g.dw, &g.groups});
   if (g.groups < 1 || g.c % g.groups != 0 || g.k % g.groups != 0 || g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1)
     throw NativeError("ERR_TF_SHAPE", std::string(op) + ": invalid groups, stride or dilation");
   return g;
@@ -95,9 +94,7 @@ napi_value conv2d_backward_weight_entry(napi_env env, napi_callback_info info) {
 napi_value conv_plan_entry(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "convPlan");
   const ConvGeom g = arg_geom(args, 0);
-  napi_value out;
-  check(napi_create_int32(env, static_cast<int>(conv_plan(g)), &out), "create_int32");
-  return out;
+  return js_number(env, static_cast<double>(conv_plan(g)));
 }
 
 // convColumnsBytes(dtype, geom): the bytes conv2d's cols argument needs (0: none kept).
@@ -105,9 +102,7 @@ napi_value conv_columns_bytes_entry(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "convColumnsBytes");
   const DType dt = args.dtype(0);
   const ConvGeom g = arg_geom(args, 1);
-  napi_value out;
-  check(napi_create_double(env, static_cast<double>(columns_elements(g, dt) * dtype_size(dt)), &out), "create_double");
-  return out;
+  return js_number(env, static_cast<double>(columns_elements(g, dt) * dtype_size(dt)));
 }
 
 }  // namespace

@@ -66,6 +66,15 @@ void run_binary(BinaryOp op, DType dt, void* out, const void* a, const void* b, 
   }
 }
 
+// out = a op s (or s op a when reversed) over L, whose operand 1 (or 2) is the scalar's
+// zero-stride slot.
+void run_binary_scalar(BinaryOp op, DType dt, void* out, const void* a, double s, bool reversed, const StridedLayout<3>& L) {
+  double slot;
+  const void* sp = scalar_as(dt, s, &slot);
+  if (reversed) run_binary(op, dt, out, sp, a, L, 1.0);
+  else run_binary(op, dt, out, a, sp, L, 1.0);
+}
+
 DType out_dtype(BinaryOp op, DType dt) { return writes_bool(op) ? DType::Bool : dt; }
 
 // The output of a fast entry: a new storage of n elements (its handle goes to *result),
@@ -105,12 +114,9 @@ napi_value scalar_fast(napi_env env, napi_callback_info info) {
   const bool reversed = args.flag(4);
   const int64_t n = args.integer(5);
   const void* a = args.operand(1, k.dt, n, "operand a");
-  double slot;
-  const void* sp = scalar_as(k.dt, s, &slot);
   napi_value h;
   void* out = fast_output(args, 6, out_dtype(op, k.dt), n, &h);
-  if (reversed) run_binary(op, k.dt, out, sp, a, flat3(n, 0, 1), 1.0);
-  else run_binary(op, k.dt, out, a, sp, flat3(n, 1, 0), 1.0);
+  run_binary_scalar(op, k.dt, out, a, s, reversed, reversed ? flat3(n, 0, 1) : flat3(n, 1, 0));
   return h;
 }
 
@@ -167,10 +173,7 @@ napi_value scalar(napi_env env, napi_callback_info info) {
     L.strides[reversed ? 1 : 2][d] = 0;
   }
   L.coalesce();
-  double slot;
-  const void* sp = scalar_as(k.dt, s, &slot);
-  if (reversed) run_binary(op, k.dt, out, sp, a, L, 1.0);
-  else run_binary(op, k.dt, out, a, sp, L, 1.0);
+  run_binary_scalar(op, k.dt, out, a, s, reversed, L);
   return nullptr;
 }
 

@@ -14,18 +14,12 @@ namespace {
 // sourceStep, bound, dim]. See IndexMode for what each mode does.
 napi_value index_entry(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "indexOp");
-  const int64_t mode_code = args.integer(0);
-  if (mode_code < 0 || mode_code > 2) throw NativeError("ERR_TF_INTERNAL", "unknown index mode");
-  const IndexMode mode = static_cast<IndexMode>(mode_code);
+  const IndexMode mode = static_cast<IndexMode>(args.code(0, 3, "index mode"));
   const DType dt = args.dtype(1);
   IndexArgs a;
   a.outer = args.layout<3>(8);
   const double* di = args.numbers(9, 6, "dimInfo");
-  a.len = static_cast<int64_t>(di[0]);
-  a.target_step = static_cast<int64_t>(di[1]);
-  a.index_step = static_cast<int64_t>(di[2]);
-  a.source_step = static_cast<int64_t>(di[3]);
-  a.bound = static_cast<int64_t>(di[4]);
+  unpack_int64s(di, {&a.len, &a.target_step, &a.index_step, &a.source_step, &a.bound});
   a.dim = static_cast<int>(di[5]);
   if (a.len < 0 || a.bound < 0) throw NativeError("ERR_TF_SHAPE", "index: negative size");
   const double alpha = args.number(10);

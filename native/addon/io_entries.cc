@@ -24,12 +24,6 @@ int arg_fd(napi_env env, napi_value v) {
   return static_cast<int>(fd);
 }
 
-FileConvert arg_convert(napi_env env, napi_value v) {
-  int64_t c = arg_int(env, v);
-  if (c < 0 || c > 3) throw NativeError("ERR_TF_INTERNAL", "unknown conversion");
-  return static_cast<FileConvert>(c);
-}
-
 size_t out_elem_size(FileConvert c) { return c == FileConvert::None ? 1 : 4; }
 
 // Converts n file elements at src into dst (float32 or int32). Throws ERR_TF_RANGE
@@ -64,7 +58,7 @@ napi_value io_read(napi_env env, napi_callback_info info) {
   const int fd = arg_fd(env, args[0]);
   const int64_t pos = args.integer(1);
   const int64_t file_bytes = args.integer(4);
-  const FileConvert conv = arg_convert(env, args[5]);
+  const FileConvert conv = static_cast<FileConvert>(args.code(5, 4, "conversion"));
   if (pos < 0 || file_bytes < 0) throw NativeError("ERR_TF_INTERNAL", "negative file range");
   size_t in_size = conv == FileConvert::None ? 1 : file_elem_size(conv);
   if (file_bytes % static_cast<int64_t>(in_size) != 0) throw NativeError("ERR_TF_INTERNAL", "byte count is not a whole number of elements");
@@ -85,9 +79,7 @@ napi_value io_read(napi_env env, napi_callback_info info) {
       convert_block(conv, scratch.get(), dst + i * 4, m, i);
     }
   }
-  napi_value out;
-  check(napi_create_double(env, static_cast<double>(got), &out), "create_double");
-  return out;
+  return js_number(env, static_cast<double>(got));
 }
 
 // ioWrite(fd, filePos, handle, byteOffset, nbytes): writes a contiguous storage range.
@@ -106,7 +98,7 @@ napi_value io_write(napi_env env, napi_callback_info info) {
 // in-memory file (deserialize) into the storage.
 napi_value io_convert(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "ioConvert");
-  const FileConvert conv = arg_convert(env, args[0]);
+  const FileConvert conv = static_cast<FileConvert>(args.code(0, 4, "conversion"));
   if (conv == FileConvert::None) throw NativeError("ERR_TF_INTERNAL", "ioConvert needs a conversion");
   void* src;
   size_t bytes;

@@ -39,13 +39,7 @@ struct LossOperands {
 LossOperands read_operands(const EntryArgs& args, DType dt) {
   const double* m = args.numbers(3, 9, "metadata");
   LossOperands o;
-  o.n = static_cast<int64_t>(m[0]);
-  o.c = static_cast<int64_t>(m[1]);
-  o.rs = static_cast<int64_t>(m[2]);
-  o.cs = static_cast<int64_t>(m[3]);
-  o.ts = static_cast<int64_t>(m[4]);
-  o.ws = static_cast<int64_t>(m[5]);
-  o.ignore_index = static_cast<int64_t>(m[6]);
+  unpack_int64s(m, {&o.n, &o.c, &o.rs, &o.cs, &o.ts, &o.ws, &o.ignore_index});
   o.smoothing = m[7];
   const int r = static_cast<int>(m[8]);
   if (o.n < 0 || o.c < 1 || o.rs < 0 || o.cs < 0 || o.ts < 0 || o.ws < 0 || r < 0 || r > 2)

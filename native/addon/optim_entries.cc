@@ -11,8 +11,7 @@ namespace {
 // optimStep(kind, dtype, n, hyper: Float64Array, p, pOff, g, gOff, s1, s1Off, s2, s2Off, s3, s3Off)
 napi_value optim_step_entry(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "optimStep");
-  const int kind = static_cast<int>(args.integer(0));
-  if (kind < 0 || kind > 3) throw NativeError("ERR_TF_INTERNAL", "optim: unknown optimizer kind");
+  const OptimKind k = static_cast<OptimKind>(args.code(0, 4, "optimizer kind"));
   const DType dt = args.float_dtype(1);
   OptimArgs a;
   a.n = args.integer(2);
@@ -26,7 +25,6 @@ napi_value optim_step_entry(napi_env env, napi_callback_info info) {
   a.s1 = args.optional_operand(8, dt, a.n, "state 1");
   a.s2 = args.optional_operand(10, dt, a.n, "state 2");
   a.s3 = args.optional_operand(12, dt, a.n, "state 3");
-  const OptimKind k = static_cast<OptimKind>(kind);
   const bool need2 = k == OptimKind::Adam || k == OptimKind::RMSprop;
   if ((k != OptimKind::SGD && !a.s1) || (need2 && k == OptimKind::Adam && !a.s2) ||
       (k == OptimKind::Adam && a.h[5] != 0 && !a.s3) ||
@@ -39,15 +37,11 @@ napi_value optim_step_entry(napi_env env, napi_callback_info info) {
 // gradUtil(kind, dtype, handle, offset, n, a) -> number (see GradUtilKind)
 napi_value grad_util_entry(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "gradUtil");
-  const int kind = static_cast<int>(args.integer(0));
-  if (kind < 0 || kind > 3) throw NativeError("ERR_TF_INTERNAL", "gradUtil: unknown kind");
+  const GradUtilKind kind = static_cast<GradUtilKind>(args.code(0, 4, "kind"));
   const DType dt = args.float_dtype(1);
   const int64_t n = args.integer(4);
   void* x = args.operand(2, dt, n, "gradient");
-  const double r = grad_util(static_cast<GradUtilKind>(kind), dt, x, n, args.number(5));
-  napi_value out;
-  check(napi_create_double(env, r, &out), "gradUtil: result");
-  return out;
+  return js_number(env, grad_util(kind, dt, x, n, args.number(5)));
 }
 
 }  // namespace

@@ -16,8 +16,7 @@ namespace {
 //           divisorOverride, scaleH, scaleW]
 napi_value pool2d_entry(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "pool2d");
-  const int kind = static_cast<int>(args.integer(0));
-  if (kind < 0 || kind > 7) throw NativeError("ERR_TF_INTERNAL", "pool2d: unknown kind");
+  const int kind = static_cast<int>(args.code(0, 8, "kind"));
   const DType dt = args.float_dtype(1);
   const double* m = args.numbers(8, 17, "parameters");
   Pool2dParams p;
@@ -53,9 +52,7 @@ napi_value batch_norm_forward_entry(napi_env env, napi_callback_info info) {
   const DType dt = args.float_dtype(0);
   const double* m = args.numbers(1, 6, "metadata");
   BatchNormArgs a;
-  a.n = static_cast<int64_t>(m[0]);
-  a.c = static_cast<int64_t>(m[1]);
-  a.s = static_cast<int64_t>(m[2]);
+  unpack_int64s(m, {&a.n, &a.c, &a.s});
   if (a.n < 0 || a.c < 0 || a.s < 0) throw NativeError("ERR_TF_SHAPE", "batchNorm: negative size");
   a.eps = m[3];
   a.momentum = m[4];
@@ -82,9 +79,7 @@ napi_value batch_norm_backward_entry(napi_env env, napi_callback_info info) {
   const DType dt = args.float_dtype(0);
   const double* m = args.numbers(1, 4, "metadata");
   BatchNormGradArgs a;
-  a.n = static_cast<int64_t>(m[0]);
-  a.c = static_cast<int64_t>(m[1]);
-  a.s = static_cast<int64_t>(m[2]);
+  unpack_int64s(m, {&a.n, &a.c, &a.s});
   if (a.n < 0 || a.c < 0 || a.s < 0) throw NativeError("ERR_TF_SHAPE", "batchNorm: negative size");
   a.training = m[3] != 0;
   const int64_t total = a.n * a.c * a.s;

@@ -40,8 +40,7 @@ const void* arg_source(const EntryArgs& args, DType dt, const StridedLayout<2>& 
 // (out strides of reduced dims are ignored).
 napi_value reduce(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "reduce");
-  const int64_t k = args.integer(0);
-  if (k < 0 || k >= kReduceKindCount) throw NativeError("ERR_TF_INTERNAL", "unknown reduce kind");
+  const int64_t k = args.code(0, kReduceKindCount, "reduce kind");
   const ReduceKind kind = static_cast<ReduceKind>(k);
   const DType dt = args.dtype(2);
   const StridedLayout<2> L = args.layout<2>(4);

@@ -121,17 +121,14 @@ napi_value sequence(napi_env env, napi_callback_info info) {
 napi_value random(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "random");
   Storage* s = args.storage(0);
-  const int64_t kind = args.integer(1);
+  const auto kind = static_cast<RandomKind>(args.code(1, 4, "random kind"));
   const DType dt = args.dtype(2);
   const int64_t n = args.integer(3);
   const uint64_t seed = static_cast<uint64_t>(args.number(4));
   const uint64_t offset = static_cast<uint64_t>(args.number(5));
-  if (kind < 0 || kind > 3) throw NativeError("ERR_TF_INTERNAL", "unknown random kind");
   void* out = span_in(s, dt, 0, n, args.op(), "the random values");
-  random_fill(static_cast<RandomKind>(kind), dt, out, n, seed, offset, args.number(6), args.number(7));
-  napi_value used;
-  check(napi_create_double(env, static_cast<double>(random_blocks_used(dt, n)), &used), "create_double");
-  return used;
+  random_fill(kind, dt, out, n, seed, offset, args.number(6), args.number(7));
+  return js_number(env, static_cast<double>(random_blocks_used(dt, n)));
 }
 
 }  // namespace
