@@ -11,16 +11,14 @@
 namespace tf {
 namespace {
 
-ConvGeom read_geom(const double* m, const char* op) {
+// The geometry at argument i: 16 sizes, none negative.
+ConvGeom arg_geom(const EntryArgs& args, size_t i) {
+  const double* m = args.numbers(i, 16, "geometry", 0);
   ConvGeom g;
   unpack_int64s(m, {&g.n, &g.c, &g.h, &g.w, &g.k, &g.kh, &g.kw, &g.oh, &g.ow, &g.sh, &g.sw, &g.ph, &g.pw, &g.dh, &g.dw, &g.groups});
   if (g.groups < 1 || g.c % g.groups != 0 || g.k % g.groups != 0 || g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1)
-    throw NativeError("ERR_TF_SHAPE", std::string(op) + ": invalid groups, stride or dilation");
+    throw NativeError("ERR_TF_SHAPE", std::string(args.op()) + ": invalid groups, stride or dilation");
   return g;
-}
-
-ConvGeom arg_geom(const EntryArgs& args, size_t i) {
-  return read_geom(args.numbers(i, 16, "geometry", 0), args.op());
 }
 
 int64_t x_elems(const ConvGeom& g) { return g.n * g.c * g.h * g.w; }

@@ -2,8 +2,6 @@
 // batch norm (native/kernels/cpu/norm/batch_norm.h). TypeScript checks shapes, computes
 // output sizes and makes every operand contiguous; here each buffer is checked against
 // its storage before a kernel sees it.
-#include <string>
-
 #include "../kernels/cpu/norm/batch_norm.h"
 #include "../kernels/cpu/pool/pool.h"
 #include "common.h"

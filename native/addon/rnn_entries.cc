@@ -11,7 +11,6 @@
 //             then their gradients in the same order.
 // TypeScript checks shapes and dtypes; this file still checks every extent, so a wrong
 // call gives an error, never a read past a storage.
-#include <string>
 #include <type_traits>
 #include <vector>
 

@@ -104,12 +104,14 @@ napi_value fill(napi_env env, napi_callback_info info) {
 // 1 = linspace(start a, end b), 2 = eye(rows n, cols a)
 napi_value sequence(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "sequence");
-  const int64_t kind = args.integer(0);
+  const int64_t kind = args.code(0, 3, "sequence kind");
   const DType dt = args.dtype(2);
   const int64_t n = args.integer(3);
   const double a = args.number(4);
   const double b = args.number(5);
-  const int64_t count = kind == 2 ? n * static_cast<int64_t>(a) : n;
+  int64_t count = n;  // eye: n rows of a columns
+  if (kind == 2 && (!(a >= 0 && a <= 9.0e15) || __builtin_mul_overflow(n, static_cast<int64_t>(a), &count)))
+    throw_outside_storage(args.op(), "the sequence");
   void* out = span_in(args.storage(1), dt, 0, count, args.op(), "the sequence");
   if (kind == 0) arange_fill(dt, out, n, a, b);
   else if (kind == 1) linspace_fill(dt, out, n, a, b);

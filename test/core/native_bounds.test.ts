@@ -117,6 +117,8 @@ describe('native entries check every operand against its storage', () => {
       .toBe('ERR_TF_INTERNAL pool2d: indices is missing');
     expect(err(() => native.optimStep(9, F32, N, f64(0.1), storage(), 0, storage(), 0, null, 0, null, 0, null, 0)))
       .toBe('ERR_TF_INTERNAL optimStep: unknown optimizer kind 9');
+    expect(err(() => native.sequence(5, storage(), F32, 4, 0, 1))).toBe('ERR_TF_INTERNAL sequence: unknown sequence kind 5');
+    expect(err(() => native.sequence(2, storage(), F32, 4, -1, 0))).toBe('ERR_TF_INTERNAL sequence: the sequence reaches outside its storage');
     expect(err(() => native.gradUtil(0, I32, storage(), 0, N, 2))).toBe('ERR_TF_DTYPE gradUtil: needs float32 or float64, got int32');
     expect(err(() => native.conv2d(F32, storage(), 0, storage(), 0, null, 0, storage(), 0, f64(1, 1, 4), null)))
       .toBe('ERR_TF_INTERNAL conv2d: geometry holds 3 numbers, expected 16');
