@@ -116,6 +116,50 @@ void arg_typed(napi_env env, napi_value v, void** data, size_t* byte_length) {
   *byte_length = length * elem;
 }
 
+napi_value js_number(napi_env env, double v) {
+  napi_value out;
+  check(napi_create_double(env, v, &out), "create_double");
+  return out;
+}
+
+bool is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  check(napi_typeof(env, v, &t), "typeof");
+  return t == napi_null || t == napi_undefined;
+}
+
+void throw_outside_storage(const char* op, const char* what) {
+  throw NativeError("ERR_TF_INTERNAL", std::string(op) + ": " + what + " reaches outside its storage");
+}
+
+void throw_missing_operand(const char* op, const char* what) {
+  throw NativeError("ERR_TF_INTERNAL", std::string(op) + ": " + what + " is missing");
+}
+
+void throw_not_float(const char* op, DType dt) {
+  throw NativeError("ERR_TF_DTYPE", std::string(op) + ": needs float32 or float64, got " + dtype_name(dt));
+}
+
+void throw_unknown_code(const char* op, const char* what, int64_t code) {
+  throw NativeError("ERR_TF_INTERNAL", std::string(op) + ": unknown " + what + " " + std::to_string(code));
+}
+
+const double* arg_numbers(napi_env env, napi_value v, size_t count, const char* op, const char* what, double lowest,
+                          double highest) {
+  void* data;
+  size_t bytes;
+  arg_typed(env, v, &data, &bytes);
+  const size_t length = bytes / sizeof(double);
+  if (length != count)
+    throw NativeError("ERR_TF_INTERNAL", std::string(op) + ": " + what + " holds " + std::to_string(length) +
+                                             " numbers, expected " + std::to_string(count));
+  const double* m = static_cast<const double*>(data);
+  for (size_t i = 0; i < count; ++i)
+    if (!(m[i] >= lowest && m[i] <= highest))
+      throw NativeError("ERR_TF_SHAPE", std::string(op) + ": impossible " + what + " entry " + std::to_string(m[i]));
+  return m;
+}
+
 void export_fn(napi_env env, napi_value exports, const char* name, napi_callback fn) {
   napi_value f;
   check(napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f), "create_function");

@@ -24,12 +24,6 @@ int arg_fd(napi_env env, napi_value v) {
   return static_cast<int>(fd);
 }
 
-FileConvert arg_convert(napi_env env, napi_value v) {
-  int64_t c = arg_int(env, v);
-  if (c < 0 || c > 3) throw NativeError("ERR_TF_INTERNAL", "unknown conversion");
-  return static_cast<FileConvert>(c);
-}
-
 size_t out_elem_size(FileConvert c) { return c == FileConvert::None ? 1 : 4; }
 
 // Converts n file elements at src into dst (float32 or int32). Throws ERR_TF_RANGE
@@ -50,30 +44,26 @@ void convert_block(FileConvert c, const uint8_t* src, void* dst, int64_t n, int6
   }
 }
 
-Storage* checked_range(napi_env env, napi_value handle, int64_t off, int64_t nbytes) {
-  Storage* s = storage_of(env, handle);
-  if (off < 0 || nbytes < 0 || static_cast<uint64_t>(off) + static_cast<uint64_t>(nbytes) > s->nbytes)
-    throw NativeError("ERR_TF_INTERNAL", "file transfer past the end of a storage");
-  return s;
+// nbytes bytes of the storage at argument i from the byte offset at argument i + 1,
+// checked to lie inside it.
+char* storage_bytes(const EntryArgs& args, size_t i, int64_t nbytes) {
+  return static_cast<char*>(elements_in(args.storage(i), 1, args.integer(i + 1), nbytes, args.op(), "file transfer"));
 }
 
 // ioRead(fd, filePos, handle, byteOffset, fileBytes, convert) -> bytes read from the file.
 // Reads fileBytes at filePos into the storage (converted when convert != 0). Fewer bytes
 // than asked means the file ended early: the caller reports the truncation.
 napi_value io_read(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  get_args(env, info, argv);
-  int fd = arg_fd(env, argv[0]);
-  int64_t pos = arg_int(env, argv[1]);
-  int64_t off = arg_int(env, argv[3]);
-  int64_t file_bytes = arg_int(env, argv[4]);
-  FileConvert conv = arg_convert(env, argv[5]);
+  EntryArgs args(env, info, "ioRead");
+  const int fd = arg_fd(env, args[0]);
+  const int64_t pos = args.integer(1);
+  const int64_t file_bytes = args.integer(4);
+  const FileConvert conv = static_cast<FileConvert>(args.code(5, 4, "conversion"));
   if (pos < 0 || file_bytes < 0) throw NativeError("ERR_TF_INTERNAL", "negative file range");
   size_t in_size = conv == FileConvert::None ? 1 : file_elem_size(conv);
   if (file_bytes % static_cast<int64_t>(in_size) != 0) throw NativeError("ERR_TF_INTERNAL", "byte count is not a whole number of elements");
   int64_t n = file_bytes / static_cast<int64_t>(in_size);
-  Storage* s = checked_range(env, argv[2], off, n * static_cast<int64_t>(out_elem_size(conv)));
-  char* dst = static_cast<char*>(s->data) + off;
+  char* dst = storage_bytes(args, 2, n * static_cast<int64_t>(out_elem_size(conv)));
   size_t got = 0;
   if (conv == FileConvert::None) {
     got = pread_full(fd, dst, static_cast<size_t>(file_bytes), static_cast<uint64_t>(pos));
@@ -89,41 +79,35 @@ napi_value io_read(napi_env env, napi_callback_info info) {
       convert_block(conv, scratch.get(), dst + i * 4, m, i);
     }
   }
-  napi_value out;
-  check(napi_create_double(env, static_cast<double>(got), &out), "create_double");
-  return out;
+  return js_number(env, static_cast<double>(got));
 }
 
 // ioWrite(fd, filePos, handle, byteOffset, nbytes): writes a contiguous storage range.
 napi_value io_write(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  get_args(env, info, argv);
-  int fd = arg_fd(env, argv[0]);
-  int64_t pos = arg_int(env, argv[1]);
-  int64_t off = arg_int(env, argv[3]);
-  int64_t nbytes = arg_int(env, argv[4]);
+  EntryArgs args(env, info, "ioWrite");
+  const int fd = arg_fd(env, args[0]);
+  const int64_t pos = args.integer(1);
+  const int64_t nbytes = args.integer(4);
   if (pos < 0) throw NativeError("ERR_TF_INTERNAL", "negative file position");
-  Storage* s = checked_range(env, argv[2], off, nbytes);
-  pwrite_full(fd, static_cast<char*>(s->data) + off, static_cast<size_t>(nbytes), static_cast<uint64_t>(pos));
+  const char* src = storage_bytes(args, 2, nbytes);
+  pwrite_full(fd, src, static_cast<size_t>(nbytes), static_cast<uint64_t>(pos));
   return nullptr;
 }
 
 // ioConvert(convert, src typed array, handle, byteOffset): converts the bytes of an
 // in-memory file (deserialize) into the storage.
 napi_value io_convert(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  get_args(env, info, argv);
-  FileConvert conv = arg_convert(env, argv[0]);
+  EntryArgs args(env, info, "ioConvert");
+  const FileConvert conv = static_cast<FileConvert>(args.code(0, 4, "conversion"));
   if (conv == FileConvert::None) throw NativeError("ERR_TF_INTERNAL", "ioConvert needs a conversion");
   void* src;
   size_t bytes;
-  arg_typed(env, argv[1], &src, &bytes);
+  arg_typed(env, args[1], &src, &bytes);
   size_t in_size = file_elem_size(conv);
   if (bytes % in_size != 0) throw NativeError("ERR_TF_INTERNAL", "byte count is not a whole number of elements");
   int64_t n = static_cast<int64_t>(bytes / in_size);
-  int64_t off = arg_int(env, argv[3]);
-  Storage* s = checked_range(env, argv[2], off, n * 4);
-  convert_block(conv, static_cast<const uint8_t*>(src), static_cast<char*>(s->data) + off, n, 0);
+  char* dst = storage_bytes(args, 2, n * 4);
+  convert_block(conv, static_cast<const uint8_t*>(src), dst, n, 0);
   return nullptr;
 }
 

@@ -7,102 +7,91 @@
 namespace tf {
 namespace {
 
-// Meta: [n, c, rs, cs, ts, ws, ignoreIndex, smoothing, reduction].
-constexpr size_t kMetaLen = 9;
+// The operands crossEntropy and its backward share, at arguments 1..7:
+// x, xOff, meta, target, tOff, weight | null, wOff with
+// meta = [n, c, rs, cs, ts, ws, ignoreIndex, smoothing, reduction].
+struct LossOperands {
+  int64_t n, c, rs, cs, ts, ws, ignore_index;
+  double smoothing;
+  LossReduction reduction;
+  const void* x;
+  const int32_t* target;
+  const void* weight;
 
-// The element at offset + (count - 1) * stride (and the first) lies inside the storage.
-template <typename T>
-T* span_ptr(Storage* s, int64_t offset, int64_t count, int64_t stride, const char* what) {
-  const int64_t last = offset + (count > 0 ? (count - 1) * stride : 0);
-  if (offset < 0 || last < 0 || (last + 1) * static_cast<int64_t>(sizeof(T)) > static_cast<int64_t>(s->nbytes))
-    throw NativeError("ERR_TF_INTERNAL", std::string(what) + " is smaller than its strides address");
-  return data_at<T>(s, offset);
-}
+  template <typename T>
+  CrossEntropyArgs<T> typed() const {
+    CrossEntropyArgs<T> a;
+    a.n = n;
+    a.c = c;
+    a.rs = rs;
+    a.cs = cs;
+    a.ts = ts;
+    a.ws = ws;
+    a.ignore_index = ignore_index;
+    a.smoothing = smoothing;
+    a.x = static_cast<const T*>(x);
+    a.target = target;
+    a.weight = static_cast<const T*>(weight);
+    return a;
+  }
+};
 
-bool is_null(napi_env env, napi_value v) {
-  napi_valuetype t;
-  check(napi_typeof(env, v, &t), "crossEntropy: argument type");
-  return t == napi_null || t == napi_undefined;
-}
-
-template <typename T>
-CrossEntropyArgs<T> read_args(napi_env env, napi_value x, napi_value x_off, napi_value meta_v,
-                              napi_value target, napi_value t_off, napi_value weight,
-                              napi_value w_off, LossReduction* red) {
-  void* mp;
-  size_t mb;
-  arg_typed(env, meta_v, &mp, &mb);
-  if (mb / sizeof(double) < kMetaLen) throw NativeError("ERR_TF_INTERNAL", "short metadata");
-  const double* m = static_cast<const double*>(mp);
-  CrossEntropyArgs<T> a;
-  a.n = static_cast<int64_t>(m[0]);
-  a.c = static_cast<int64_t>(m[1]);
-  a.rs = static_cast<int64_t>(m[2]);
-  a.cs = static_cast<int64_t>(m[3]);
-  a.ts = static_cast<int64_t>(m[4]);
-  a.ws = static_cast<int64_t>(m[5]);
-  a.ignore_index = static_cast<int64_t>(m[6]);
-  a.smoothing = m[7];
+LossOperands read_operands(const EntryArgs& args, DType dt) {
+  const double* m = args.numbers(3, 9, "metadata");
+  LossOperands o;
+  unpack_int64s(m, {&o.n, &o.c, &o.rs, &o.cs, &o.ts, &o.ws, &o.ignore_index});
+  o.smoothing = m[7];
   const int r = static_cast<int>(m[8]);
-  if (a.n < 0 || a.c < 1 || a.rs < 0 || a.cs < 0 || a.ts < 0 || a.ws < 0 || r < 0 || r > 2)
+  if (o.n < 0 || o.c < 1 || o.rs < 0 || o.cs < 0 || o.ts < 0 || o.ws < 0 || r < 0 || r > 2)
     throw NativeError("ERR_TF_INTERNAL", "bad metadata");
-  if (red) *red = static_cast<LossReduction>(r);
-  const int64_t xo = arg_int(env, x_off);
-  Storage* xs = storage_of(env, x);
-  span_ptr<T>(xs, xo + (a.n > 0 ? (a.n - 1) * a.rs : 0), a.c, a.cs, "input");
-  a.x = data_at<T>(xs, xo);
-  a.target = span_ptr<int32_t>(storage_of(env, target), arg_int(env, t_off), a.n, a.ts, "target");
-  if (!is_null(env, weight)) a.weight = span_ptr<T>(storage_of(env, weight), arg_int(env, w_off), a.c, a.ws, "weight");
-  return a;
+  o.reduction = static_cast<LossReduction>(r);
+  o.x = args.strided_operand(1, dt, {{o.n, o.rs}, {o.c, o.cs}}, "input");
+  o.target = static_cast<const int32_t*>(args.strided_operand(4, DType::I32, {{o.n, o.ts}}, "target"));
+  o.weight = args.is_null(6) ? nullptr : args.strided_operand(6, dt, {{o.c, o.ws}}, "weight");
+  return o;
 }
 
 // crossEntropy(dtype, x, xOff, meta, target, tOff, weight|null, wOff, lse, out, result: Float64Array(3))
 // result <- [badRow, badValue, totalWeight]
 napi_value cross_entropy_entry(napi_env env, napi_callback_info info) {
-  napi_value argv[11];
-  get_args(env, info, argv);
-  const DType dt = arg_dtype(env, argv[0]);
+  EntryArgs args(env, info, "crossEntropy");
+  const DType dt = args.float_dtype(0);
   void* rp;
   size_t rb;
-  arg_typed(env, argv[10], &rp, &rb);
+  arg_typed(env, args[10], &rp, &rb);
   if (rb / sizeof(double) < 3) throw NativeError("ERR_TF_INTERNAL", "short result array");
   double* res = static_cast<double*>(rp);
-  auto run = [&](auto zero) {
+  const LossOperands o = read_operands(args, dt);
+  void* lse = span_in(args.storage(8), dt, 0, 2 * o.n, args.op(), "stats");
+  void* out = span_in(args.storage(9), dt, 0, o.reduction == LossReduction::kNone ? o.n : 1, args.op(), "out");
+  dispatch_float(dt, args.op(), [&](auto zero) {
     using T = decltype(zero);
-    LossReduction red;
-    const CrossEntropyArgs<T> a = read_args<T>(env, argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7], &red);
-    T* lse = span_ptr<T>(storage_of(env, argv[8]), 0, 2 * a.n, 1, "stats");
-    T* out = span_ptr<T>(storage_of(env, argv[9]), 0, red == LossReduction::kNone ? a.n : 1, 1, "out");
-    const CrossEntropyResult r = cross_entropy_forward<T>(a, red, lse, out);
+    const CrossEntropyResult r =
+        cross_entropy_forward<T>(o.typed<T>(), o.reduction, static_cast<T*>(lse), static_cast<T*>(out));
     res[0] = static_cast<double>(r.bad_row);
     res[1] = static_cast<double>(r.bad_value);
     res[2] = r.total_weight;
-  };
-  if (dt == DType::F32) run(float{});
-  else if (dt == DType::F64) run(double{});
-  else throw NativeError("ERR_TF_DTYPE", std::string("input must be float32 or float64, got ") + dtype_name(dt));
+  });
   return nullptr;
 }
 
 // crossEntropyBackward(dtype, x, xOff, meta, target, tOff, weight|null, wOff, lse, coef, coefOff,
 //                      coefStride, scale, dx)
 napi_value cross_entropy_backward_entry(napi_env env, napi_callback_info info) {
-  napi_value argv[14];
-  get_args(env, info, argv);
-  const DType dt = arg_dtype(env, argv[0]);
-  auto run = [&](auto zero) {
+  EntryArgs args(env, info, "crossEntropyBackward");
+  const DType dt = args.float_dtype(0);
+  const LossOperands o = read_operands(args, dt);
+  const void* lse = span_in(args.storage(8), dt, 0, 2 * o.n, args.op(), "stats");
+  const int64_t cstride = args.integer(11);
+  if (cstride < 0) throw NativeError("ERR_TF_INTERNAL", "bad gradient stride");
+  const void* coef = args.strided_operand(9, dt, {{o.n, cstride}}, "gradient");
+  void* dx = span_in(args.storage(13), dt, 0, o.n * o.c, args.op(), "input gradient");
+  const double scale = args.number(12);
+  dispatch_float(dt, args.op(), [&](auto zero) {
     using T = decltype(zero);
-    const CrossEntropyArgs<T> a = read_args<T>(env, argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7], nullptr);
-    const T* lse = span_ptr<T>(storage_of(env, argv[8]), 0, 2 * a.n, 1, "stats");
-    const int64_t cstride = arg_int(env, argv[11]);
-    if (cstride < 0) throw NativeError("ERR_TF_INTERNAL", "bad gradient stride");
-    const T* coef = span_ptr<T>(storage_of(env, argv[9]), arg_int(env, argv[10]), a.n, cstride, "gradient");
-    T* dx = span_ptr<T>(storage_of(env, argv[13]), 0, a.n * a.c, 1, "input gradient");
-    cross_entropy_backward<T>(a, lse, coef, cstride, arg_double(env, argv[12]), dx);
-  };
-  if (dt == DType::F32) run(float{});
-  else if (dt == DType::F64) run(double{});
-  else throw NativeError("ERR_TF_DTYPE", std::string("input must be float32 or float64, got ") + dtype_name(dt));
+    cross_entropy_backward<T>(o.typed<T>(), static_cast<const T*>(lse), static_cast<const T*>(coef), cstride,
+                              scale, static_cast<T*>(dx));
+  });
   return nullptr;
 }
 

@@ -22,25 +22,29 @@ DType reduce_out_dtype(ReduceKind kind, DType in) {
   }
 }
 
-void check_fits(Storage* s, int64_t numel, DType dt, const char* what) {
-  if (static_cast<uint64_t>(numel) * dtype_size(dt) > s->nbytes)
-    throw NativeError("ERR_TF_INTERNAL", std::string(what) + " storage is too small for the result");
+// The layout of softmax and scan (argument 4): rows along the last dim.
+StridedLayout<2> row_layout(const EntryArgs& args) {
+  const StridedLayout<2> L = args.layout<2>(4);
+  if (L.ndim < 1) throw NativeError("ERR_TF_INTERNAL", std::string(args.op()) + " layout needs at least one dim");
+  return L;
+}
+
+// The source of every entry here: its handle at argument 1, element offset at argument 3,
+// walked as operand 1 of L.
+const void* arg_source(const EntryArgs& args, DType dt, const StridedLayout<2>& L) {
+  return reach_in(args.storage(1), dt, Reach(args.integer(3)).dims(L, 1), args.op(), "input");
 }
 
 // reduce(kind, src, dtype, srcOffset, meta, nred, out, indices | null, param)
 // meta = [ndim, shape..., out strides..., src strides...]: kept dims first, reduced last
 // (out strides of reduced dims are ignored).
 napi_value reduce(napi_env env, napi_callback_info info) {
-  napi_value argv[9];
-  get_args(env, info, argv);
-  const int64_t k = arg_int(env, argv[0]);
-  if (k < 0 || k >= kReduceKindCount) throw NativeError("ERR_TF_INTERNAL", "unknown reduce kind");
+  EntryArgs args(env, info, "reduce");
+  const int64_t k = args.code(0, kReduceKindCount, "reduce kind");
   const ReduceKind kind = static_cast<ReduceKind>(k);
-  Storage* src = storage_of(env, argv[1]);
-  const DType dt = arg_dtype(env, argv[2]);
-  const int64_t off = arg_int(env, argv[3]);
-  const StridedLayout<2> L = arg_layout<2>(env, argv[4]);
-  const int64_t nred = arg_int(env, argv[5]);
+  const DType dt = args.dtype(2);
+  const StridedLayout<2> L = args.layout<2>(4);
+  const int64_t nred = args.integer(5);
   if (nred < 0 || nred > L.ndim) throw NativeError("ERR_TF_INTERNAL", "bad count of reduced dims");
   if (k >= static_cast<int64_t>(ReduceKind::Mean) && !is_float(dt))
     throw NativeError("ERR_TF_DTYPE", std::string("this reduction needs float32 or float64, got ") + dtype_name(dt));
@@ -53,54 +57,34 @@ napi_value reduce(napi_env env, napi_callback_info info) {
                               kind == ReduceKind::NormInf || kind == ReduceKind::NormNegInf;
   if (needs_elements && n_red == 0 && n_out > 0)
     throw NativeError("ERR_TF_INDEX", "cannot reduce over a dim of size 0 with this reduction");
-  void* out = nullptr;
-  if (needs_values) {
-    Storage* o = storage_of(env, argv[6]);
-    check_fits(o, n_out, reduce_out_dtype(kind, dt), "output");
-    out = o->data;
-  }
-  int32_t* idx = nullptr;
-  if (needs_idx) {
-    Storage* s = storage_of(env, argv[7]);
-    check_fits(s, n_out, DType::I32, "indices");
-    idx = static_cast<int32_t*>(s->data);
-  }
-  reduce_strided(kind, dt, byte_ptr(src, dt, off), L, static_cast<int>(nred), out, idx, arg_double(env, argv[8]));
+  void* out = needs_values ? span_in(args.storage(6), reduce_out_dtype(kind, dt), 0, n_out, args.op(), "output") : nullptr;
+  void* idx = needs_idx ? span_in(args.storage(7), DType::I32, 0, n_out, args.op(), "indices") : nullptr;
+  reduce_strided(kind, dt, arg_source(args, dt, L), L, static_cast<int>(nred), out, static_cast<int32_t*>(idx), args.number(8));
   return nullptr;
 }
 
 // softmax(log, src, dtype, srcOffset, meta, out): meta = [ndim, shape..., out strides...,
 // src strides...] with the softmax dim last; out is a fresh tensor of the same dtype.
 napi_value softmax(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  get_args(env, info, argv);
-  const bool log = arg_int(env, argv[0]) != 0;
-  Storage* src = storage_of(env, argv[1]);
-  const DType dt = arg_dtype(env, argv[2]);
+  EntryArgs args(env, info, "softmax");
+  const bool log = args.flag(0);
+  const DType dt = args.dtype(2);
   if (!is_float(dt)) throw NativeError("ERR_TF_DTYPE", std::string("softmax needs float32 or float64, got ") + dtype_name(dt));
-  const int64_t off = arg_int(env, argv[3]);
-  const StridedLayout<2> L = arg_layout<2>(env, argv[4]);
-  if (L.ndim < 1) throw NativeError("ERR_TF_INTERNAL", "softmax layout needs at least one dim");
-  Storage* out = storage_of(env, argv[5]);
-  check_fits(out, L.numel(), dt, "output");
-  softmax_strided(log, dt, byte_ptr(src, dt, off), out->data, L);
+  const StridedLayout<2> L = row_layout(args);
+  void* out = span_in(args.storage(5), dt, 0, L.numel(), args.op(), "output");
+  softmax_strided(log, dt, arg_source(args, dt, L), out, L);
   return nullptr;
 }
 
 // scan(prod, src, dtype, srcOffset, meta, out): cumsum (prod = 0) or cumprod along the
 // last dim of meta (laid out as for softmax); out is float like src, or int32.
 napi_value scan(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  get_args(env, info, argv);
-  const bool prod = arg_int(env, argv[0]) != 0;
-  Storage* src = storage_of(env, argv[1]);
-  const DType dt = arg_dtype(env, argv[2]);
-  const int64_t off = arg_int(env, argv[3]);
-  const StridedLayout<2> L = arg_layout<2>(env, argv[4]);
-  if (L.ndim < 1) throw NativeError("ERR_TF_INTERNAL", "scan layout needs at least one dim");
-  Storage* out = storage_of(env, argv[5]);
-  check_fits(out, L.numel(), is_float(dt) ? dt : DType::I32, "output");
-  scan_strided(prod, dt, byte_ptr(src, dt, off), out->data, L);
+  EntryArgs args(env, info, "scan");
+  const bool prod = args.flag(0);
+  const DType dt = args.dtype(2);
+  const StridedLayout<2> L = row_layout(args);
+  void* out = span_in(args.storage(5), is_float(dt) ? dt : DType::I32, 0, L.numel(), args.op(), "output");
+  scan_strided(prod, dt, arg_source(args, dt, L), out, L);
   return nullptr;
 }
 

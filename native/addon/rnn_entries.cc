@@ -11,7 +11,7 @@
 //             then their gradients in the same order.
 // TypeScript checks shapes and dtypes; this file still checks every extent, so a wrong
 // call gives an error, never a read past a storage.
-#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../kernels/cpu/rnn/rnn.h"
@@ -20,25 +20,15 @@
 namespace tf {
 namespace {
 
+constexpr const char* kOp = "rnn";
+
 RnnConfig read_config(napi_env env, napi_value v) {
-  void* data;
-  size_t bytes;
-  arg_typed(env, v, &data, &bytes);
-  if (bytes != 10 * sizeof(double)) throw NativeError("ERR_TF_INTERNAL", "rnn: config has the wrong length");
-  const double* m = static_cast<const double*>(data);
-  for (int i = 0; i < 10; ++i)
-    if (!(m[i] >= 0 && m[i] <= 1e9)) throw NativeError("ERR_TF_SHAPE", "rnn: impossible size in config");
+  const double* m = arg_numbers(env, v, 10, kOp, "config", 0, 1e9);
   RnnConfig c;
   const int mode = static_cast<int>(m[0]);
   if (mode < 0 || mode > 3) throw NativeError("ERR_TF_INTERNAL", "rnn: unknown mode");
   c.mode = static_cast<RnnMode>(mode);
-  c.layers = static_cast<int64_t>(m[1]);
-  c.dirs = static_cast<int64_t>(m[2]);
-  c.T = static_cast<int64_t>(m[3]);
-  c.B = static_cast<int64_t>(m[4]);
-  c.I = static_cast<int64_t>(m[5]);
-  c.H = static_cast<int64_t>(m[6]);
-  c.P = static_cast<int64_t>(m[7]);
+  unpack_int64s(m + 1, {&c.layers, &c.dirs, &c.T, &c.B, &c.I, &c.H, &c.P});
   c.has_bias = m[8] != 0;
   c.save = m[9] != 0;
   if (c.layers < 1 || (c.dirs != 1 && c.dirs != 2) || c.H < 1 || c.P < 1 || c.I < 1)
@@ -50,27 +40,19 @@ RnnConfig read_config(napi_env env, napi_value v) {
 
 // The handles and offsets of one call, with extent checks.
 struct Operands {
-  napi_env env;
   std::vector<Storage*> st;
   std::vector<int64_t> off;
-  DType dt;
 
-  Operands(napi_env e, napi_value arr, napi_value offsets, DType d) : env(e), dt(d) {
+  Operands(napi_env env, napi_value arr, napi_value offsets) {
     uint32_t n = 0;
     check(napi_get_array_length(env, arr, &n), "array_length");
-    void* data;
-    size_t bytes;
-    arg_typed(env, offsets, &data, &bytes);
-    if (bytes != n * sizeof(double)) throw NativeError("ERR_TF_INTERNAL", "rnn: offsets and handles differ in length");
-    const double* o = static_cast<const double*>(data);
+    const double* o = arg_numbers(env, offsets, n, kOp, "offsets");
     st.resize(n);
     off.resize(n);
     for (uint32_t i = 0; i < n; ++i) {
       napi_value v;
       check(napi_get_element(env, arr, i, &v), "get_element");
-      napi_valuetype t;
-      check(napi_typeof(env, v, &t), "typeof");
-      st[i] = (t == napi_null || t == napi_undefined) ? nullptr : storage_of(env, v);
+      st[i] = is_nullish(env, v) ? nullptr : storage_of(env, v);
       off[i] = static_cast<int64_t>(o[i]);
     }
   }
@@ -81,21 +63,16 @@ struct Operands {
   template <typename T>
   T* get(size_t i, int64_t elements, const char* what, bool required) const {
     if (i >= st.size()) throw NativeError("ERR_TF_INTERNAL", "rnn: too few operands");
-    Storage* s = st[i];
-    if (!s) {
-      if (required) throw NativeError("ERR_TF_INTERNAL", std::string("rnn: ") + what + " is missing");
+    if (!st[i]) {
+      if (required) throw_missing_operand(kOp, what);
       return nullptr;
     }
-    if (off[i] < 0 || static_cast<size_t>(off[i] + elements) * sizeof(T) > s->nbytes)
-      throw NativeError("ERR_TF_INTERNAL", std::string("rnn: ") + what + " is smaller than its shape needs");
-    return data_at<T>(s, off[i]);
+    return static_cast<T*>(elements_in(st[i], sizeof(T), off[i], elements, kOp, what));
   }
 };
 
 std::vector<int64_t> read_lengths(napi_env env, napi_value v, const RnnConfig& c) {
-  napi_valuetype t;
-  check(napi_typeof(env, v, &t), "typeof");
-  if (t == napi_null || t == napi_undefined) return {};
+  if (is_nullish(env, v)) return {};
   void* data;
   size_t bytes;
   arg_typed(env, v, &data, &bytes);
@@ -109,115 +86,103 @@ std::vector<int64_t> read_lengths(napi_env env, napi_value v, const RnnConfig& c
   return out;
 }
 
-template <typename T>
-void read_weights(const Operands& ops, size_t first, const RnnConfig& c, std::vector<RnnWeights<T>>& w) {
-  const int64_t G = c.gates(), GH = G * c.H;
-  w.resize(c.layers * c.dirs);
+// One set of per-layer, per-direction weights (RnnWeights) or weight gradients
+// (RnnWeightGrads), five operands each from `first`: w_ih, w_hh, b_ih, b_hh, w_hr.
+template <typename W>
+std::vector<W> read_weight_set(const Operands& ops, size_t first, const RnnConfig& c, bool grads) {
+  using T = std::remove_const_t<std::remove_pointer_t<decltype(W::w_ih)>>;
+  const int64_t GH = c.gates() * c.H;
+  std::vector<W> set(c.layers * c.dirs);
   for (int64_t l = 0; l < c.layers; ++l)
     for (int64_t d = 0; d < c.dirs; ++d) {
       const size_t i = first + 5 * (l * c.dirs + d);
-      RnnWeights<T>& x = w[l * c.dirs + d];
-      x.w_ih = ops.get<T>(i, GH * c.input_size(l), "weight_ih", true);
-      x.w_hh = ops.get<T>(i + 1, GH * c.P, "weight_hh", true);
-      x.b_ih = ops.get<T>(i + 2, GH, "bias_ih", c.has_bias);
-      x.b_hh = ops.get<T>(i + 3, GH, "bias_hh", c.has_bias);
-      x.w_hr = ops.get<T>(i + 4, c.P * c.H, "weight_hr", c.proj());
+      W& x = set[l * c.dirs + d];
+      x.w_ih = ops.get<T>(i, GH * c.input_size(l), grads ? "grad weight_ih" : "weight_ih", !grads);
+      x.w_hh = ops.get<T>(i + 1, GH * c.P, grads ? "grad weight_hh" : "weight_hh", !grads);
+      x.b_ih = ops.get<T>(i + 2, GH, grads ? "grad bias_ih" : "bias_ih", !grads && c.has_bias);
+      x.b_hh = ops.get<T>(i + 3, GH, grads ? "grad bias_hh" : "bias_hh", !grads && c.has_bias);
+      x.w_hr = ops.get<T>(i + 4, c.P * c.H, grads ? "grad weight_hr" : "weight_hr", !grads && c.proj());
     }
+  return set;
 }
 
+// What rnnForward and rnnBackward both receive: (dtype, cfg, handles, offsets, lengths).
+struct RnnCall {
+  DType dt;
+  RnnConfig c;
+  Operands ops;
+  std::vector<int64_t> lengths;
+
+  explicit RnnCall(const EntryArgs& args)
+      : dt(args.float_dtype(0)), c(read_config(args.env(), args[1])), ops(args.env(), args[2], args[3]),
+        lengths(read_lengths(args.env(), args[4], c)) {}
+
+  int64_t steps() const { return c.T * c.B; }
+  int64_t states() const { return c.layers * c.dirs * c.B; }
+
+  // The operands both lead with: x, h0, c0, dropout mask (operands 0 to 3), and the lengths.
+  template <typename T, typename A>
+  void read_inputs(A& a) const {
+    a.cfg = c;
+    a.x = ops.get<T>(0, steps() * c.I, "input", true);
+    a.h0 = ops.get<T>(1, states() * c.P, "h0", false);
+    a.c0 = ops.get<T>(2, states() * c.H, "c0", false);
+    a.mask = ops.get<T>(3, (c.layers - 1) * steps() * c.dirs * c.P, "dropout mask", false);
+    a.lengths = lengths.empty() ? nullptr : lengths.data();
+  }
+};
+
 napi_value workspace_size_entry(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  get_args(env, info, argv);
-  const RnnConfig c = read_config(env, argv[0]);
-  napi_value out;
-  check(napi_create_double(env, static_cast<double>(rnn_workspace_layout(c).total), &out), "create_double");
-  return out;
+  EntryArgs args(env, info, "rnnWorkspaceSize");
+  return js_number(env, static_cast<double>(rnn_workspace_layout(read_config(env, args[0])).total));
 }
 
 napi_value forward_entry(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  get_args(env, info, argv);
-  const DType dt = arg_dtype(env, argv[0]);
-  const RnnConfig c = read_config(env, argv[1]);
-  Operands ops(env, argv[2], argv[3], dt);
-  const std::vector<int64_t> lengths = read_lengths(env, argv[4], c);
+  EntryArgs args(env, info, "rnnForward");
+  const RnnCall call(args);
+  const RnnConfig& c = call.c;
+  const Operands& ops = call.ops;
   if (ops.size() != 8 + 5 * static_cast<size_t>(c.layers * c.dirs)) throw NativeError("ERR_TF_INTERNAL", "rnnForward: wrong number of operands");
-  auto run = [&](auto zero) {
+  dispatch_float(call.dt, kOp, [&](auto zero) {
     using T = decltype(zero);
-    const int64_t TB = c.T * c.B, LD = c.layers * c.dirs;
-    std::vector<RnnWeights<T>> w;
-    read_weights<T>(ops, 8, c, w);
+    const std::vector<RnnWeights<T>> w = read_weight_set<RnnWeights<T>>(ops, 8, c, false);
     RnnForwardArgs<T> a;
-    a.cfg = c;
-    a.x = ops.get<T>(0, TB * c.I, "input", true);
-    a.h0 = ops.get<T>(1, LD * c.B * c.P, "h0", false);
-    a.c0 = ops.get<T>(2, LD * c.B * c.H, "c0", false);
-    a.mask = ops.get<T>(3, (c.layers - 1) * TB * c.dirs * c.P, "dropout mask", false);
-    a.out = ops.get<T>(4, TB * c.dirs * c.P, "output", true);
-    a.hN = ops.get<T>(5, LD * c.B * c.P, "hN", true);
-    a.cN = ops.get<T>(6, LD * c.B * c.H, "cN", c.mode == RnnMode::Lstm);
+    call.read_inputs<T>(a);
+    a.out = ops.get<T>(4, call.steps() * c.dirs * c.P, "output", true);
+    a.hN = ops.get<T>(5, call.states() * c.P, "hN", true);
+    a.cN = ops.get<T>(6, call.states() * c.H, "cN", c.mode == RnnMode::Lstm);
     a.ws = ops.get<T>(7, rnn_workspace_layout(c).total, "workspace", true);
-    a.lengths = lengths.empty() ? nullptr : lengths.data();
     a.w = w.data();
     rnn_forward<T>(a);
-  };
-  switch (dt) {
-    case DType::F32: run(float{}); break;
-    case DType::F64: run(double{}); break;
-    default: throw NativeError("ERR_TF_DTYPE", std::string("rnn: dtype ") + dtype_name(dt) + " is not supported");
-  }
+  });
   return nullptr;
 }
 
 napi_value backward_entry(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  get_args(env, info, argv);
-  const DType dt = arg_dtype(env, argv[0]);
-  const RnnConfig c = read_config(env, argv[1]);
-  Operands ops(env, argv[2], argv[3], dt);
-  const std::vector<int64_t> lengths = read_lengths(env, argv[4], c);
+  EntryArgs args(env, info, "rnnBackward");
+  const RnnCall call(args);
+  const RnnConfig& c = call.c;
+  const Operands& ops = call.ops;
   const size_t nw = 5 * static_cast<size_t>(c.layers * c.dirs);
   if (ops.size() != 11 + 2 * nw) throw NativeError("ERR_TF_INTERNAL", "rnnBackward: wrong number of operands");
   if (!c.save) throw NativeError("ERR_TF_INTERNAL", "rnnBackward: the workspace of an inference forward cannot feed a backward");
-  auto run = [&](auto zero) {
+  dispatch_float(call.dt, kOp, [&](auto zero) {
     using T = decltype(zero);
-    const int64_t TB = c.T * c.B, LD = c.layers * c.dirs, G = c.gates(), GH = G * c.H;
-    std::vector<RnnWeights<T>> w;
-    read_weights<T>(ops, 11, c, w);
-    std::vector<RnnWeightGrads<T>> dw(LD);
-    for (int64_t l = 0; l < c.layers; ++l)
-      for (int64_t d = 0; d < c.dirs; ++d) {
-        const size_t i = 11 + nw + 5 * (l * c.dirs + d);
-        RnnWeightGrads<T>& g = dw[l * c.dirs + d];
-        g.w_ih = ops.get<T>(i, GH * c.input_size(l), "grad weight_ih", false);
-        g.w_hh = ops.get<T>(i + 1, GH * c.P, "grad weight_hh", false);
-        g.b_ih = ops.get<T>(i + 2, GH, "grad bias_ih", false);
-        g.b_hh = ops.get<T>(i + 3, GH, "grad bias_hh", false);
-        g.w_hr = ops.get<T>(i + 4, c.P * c.H, "grad weight_hr", false);
-      }
+    const std::vector<RnnWeights<T>> w = read_weight_set<RnnWeights<T>>(ops, 11, c, false);
+    std::vector<RnnWeightGrads<T>> dw = read_weight_set<RnnWeightGrads<T>>(ops, 11 + nw, c, true);
     RnnBackwardArgs<T> a;
-    a.cfg = c;
-    a.x = ops.get<T>(0, TB * c.I, "input", true);
-    a.h0 = ops.get<T>(1, LD * c.B * c.P, "h0", false);
-    a.c0 = ops.get<T>(2, LD * c.B * c.H, "c0", false);
-    a.mask = ops.get<T>(3, (c.layers - 1) * TB * c.dirs * c.P, "dropout mask", false);
+    call.read_inputs<T>(a);
     a.ws = ops.get<T>(4, rnn_workspace_layout(c).total, "workspace", true);
-    a.d_out = ops.get<T>(5, TB * c.dirs * c.P, "grad output", false);
-    a.d_hN = ops.get<T>(6, LD * c.B * c.P, "grad hN", false);
-    a.d_cN = ops.get<T>(7, LD * c.B * c.H, "grad cN", false);
-    a.d_x = ops.get<T>(8, TB * c.I, "grad input", false);
-    a.d_h0 = ops.get<T>(9, LD * c.B * c.P, "grad h0", false);
-    a.d_c0 = ops.get<T>(10, LD * c.B * c.H, "grad c0", false);
-    a.lengths = lengths.empty() ? nullptr : lengths.data();
+    a.d_out = ops.get<T>(5, call.steps() * c.dirs * c.P, "grad output", false);
+    a.d_hN = ops.get<T>(6, call.states() * c.P, "grad hN", false);
+    a.d_cN = ops.get<T>(7, call.states() * c.H, "grad cN", false);
+    a.d_x = ops.get<T>(8, call.steps() * c.I, "grad input", false);
+    a.d_h0 = ops.get<T>(9, call.states() * c.P, "grad h0", false);
+    a.d_c0 = ops.get<T>(10, call.states() * c.H, "grad c0", false);
     a.w = w.data();
     a.dw = dw.data();
     rnn_backward<T>(a);
-  };
-  switch (dt) {
-    case DType::F32: run(float{}); break;
-    case DType::F64: run(double{}); break;
-    default: throw NativeError("ERR_TF_DTYPE", std::string("rnn: dtype ") + dtype_name(dt) + " is not supported");
-  }
+  });
   return nullptr;
 }
 

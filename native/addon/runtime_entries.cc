@@ -10,11 +10,6 @@ int64_t live_storage_bytes();
 
 namespace {
 
-napi_value num(napi_env env, double v) {
-  napi_value r;
-  check(napi_create_double(env, v, &r), "create_double");
-  return r;
-}
 void set(napi_env env, napi_value obj, const char* key, napi_value v) {
   check(napi_set_named_property(env, obj, key, v), "set_named_property");
 }
@@ -36,15 +31,15 @@ napi_value backend_info(napi_env env, napi_callback_info) {
   check(napi_create_object(env, &o), "create_object");
   check(napi_create_object(env, &cpu), "create_object");
   set(env, o, "simd", str(env, use_avx2() ? "avx2-fma" : "portable"));
-  set(env, o, "threads", num(env, num_threads()));
-  set(env, o, "hardwareThreads", num(env, hardware_threads()));
+  set(env, o, "threads", js_number(env, num_threads()));
+  set(env, o, "hardwareThreads", js_number(env, hardware_threads()));
   set(env, o, "forcedPortable", boolean(env, force_portable()));
   set(env, cpu, "avx2", boolean(env, f.avx2));
   set(env, cpu, "fma", boolean(env, f.fma));
   set(env, cpu, "avx512f", boolean(env, f.avx512f));
-  set(env, cpu, "l1d", num(env, static_cast<double>(f.l1d)));
-  set(env, cpu, "l2", num(env, static_cast<double>(f.l2)));
-  set(env, cpu, "l3", num(env, static_cast<double>(f.l3)));
+  set(env, cpu, "l1d", js_number(env, static_cast<double>(f.l1d)));
+  set(env, cpu, "l2", js_number(env, static_cast<double>(f.l2)));
+  set(env, cpu, "l3", js_number(env, static_cast<double>(f.l3)));
   set(env, o, "cpu", cpu);
 #if defined(__x86_64__) || defined(_M_X64)
   set(env, o, "arch", str(env, "x64"));
@@ -63,7 +58,7 @@ napi_value set_threads(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-napi_value get_threads(napi_env env, napi_callback_info) { return num(env, num_threads()); }
+napi_value get_threads(napi_env env, napi_callback_info) { return js_number(env, num_threads()); }
 
 napi_value set_portable(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -79,11 +74,11 @@ napi_value memory_stats(napi_env env, napi_callback_info) {
   AllocatorStats a = allocator_stats();
   napi_value o;
   check(napi_create_object(env, &o), "create_object");
-  set(env, o, "storages", num(env, static_cast<double>(live_storage_count())));
-  set(env, o, "bytes", num(env, static_cast<double>(live_storage_bytes())));
-  set(env, o, "allocatorInUse", num(env, static_cast<double>(a.bytes_in_use)));
-  set(env, o, "allocatorCached", num(env, static_cast<double>(a.bytes_cached)));
-  set(env, o, "cacheLimit", num(env, static_cast<double>(a.cache_limit)));
+  set(env, o, "storages", js_number(env, static_cast<double>(live_storage_count())));
+  set(env, o, "bytes", js_number(env, static_cast<double>(live_storage_bytes())));
+  set(env, o, "allocatorInUse", js_number(env, static_cast<double>(a.bytes_in_use)));
+  set(env, o, "allocatorCached", js_number(env, static_cast<double>(a.bytes_cached)));
+  set(env, o, "cacheLimit", js_number(env, static_cast<double>(a.cache_limit)));
   return o;
 }
 

@@ -39,116 +39,98 @@ napi_value free_handle(napi_env env, napi_callback_info info) {
 
 // write(handle, byteOffset, typedArray): copies the array's bytes into the storage.
 napi_value write(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  get_args(env, info, argv);
-  Storage* s = storage_of(env, argv[0]);
-  int64_t off = arg_int(env, argv[1]);
+  EntryArgs args(env, info, "write");
   void* src;
   size_t bytes;
-  arg_typed(env, argv[2], &src, &bytes);
-  if (off < 0 || static_cast<size_t>(off) + bytes > s->nbytes)
-    throw NativeError("ERR_TF_INTERNAL", "write past the end of a storage");
-  if (bytes) std::memcpy(static_cast<char*>(s->data) + off, src, bytes);
+  arg_typed(env, args[2], &src, &bytes);
+  void* dst = elements_in(args.storage(0), 1, args.integer(1), static_cast<int64_t>(bytes), args.op(), "the written range");
+  if (bytes) std::memcpy(dst, src, bytes);
   return nullptr;
 }
 
 // read(handle, dtype, elementOffset, meta, typedArray): copies the strided view
 // described by meta = [ndim, shape..., strides...] into the contiguous typed array.
 napi_value read(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  get_args(env, info, argv);
-  Storage* s = storage_of(env, argv[0]);
-  DType dt = arg_dtype(env, argv[1]);
-  int64_t off = arg_int(env, argv[2]);
-  void* meta;
-  size_t meta_bytes;
-  arg_typed(env, argv[3], &meta, &meta_bytes);
-  const double* m = static_cast<const double*>(meta);
-  size_t mlen = meta_bytes / sizeof(double);
-  int nd = mlen ? static_cast<int>(m[0]) : -1;
-  if (nd < 0 || nd > kMaxDims || mlen < static_cast<size_t>(1 + 2 * nd))
-    throw NativeError("ERR_TF_INTERNAL", "bad layout metadata");
+  EntryArgs args(env, info, "read");
+  Storage* s = args.storage(0);
+  const DType dt = args.dtype(1);
+  const int64_t off = args.integer(2);
+  // meta describes one operand: read it as a layout of two, the destination contiguous.
+  const StridedLayout<1> view = args.layout<1>(3);
   StridedLayout<2> L;
-  L.ndim = nd;
+  L.ndim = view.ndim;
   int64_t running = 1;
-  for (int d = nd - 1; d >= 0; --d) {
-    L.shape[d] = static_cast<int64_t>(m[1 + d]);
-    L.strides[1][d] = static_cast<int64_t>(m[1 + nd + d]);
+  for (int d = view.ndim - 1; d >= 0; --d) {
+    L.shape[d] = view.shape[d];
+    L.strides[1][d] = view.strides[0][d];
     L.strides[0][d] = running;
     running *= L.shape[d];
   }
   void* dst;
   size_t dst_bytes;
-  arg_typed(env, argv[4], &dst, &dst_bytes);
+  arg_typed(env, args[4], &dst, &dst_bytes);
   if (static_cast<size_t>(running) * dtype_size(dt) > dst_bytes)
     throw NativeError("ERR_TF_INTERNAL", "read into a typed array that is too small");
+  const void* src = reach_in(s, dt, Reach(off).dims(L, 1), args.op(), "the view");
   L.coalesce();
-  copy_strided(dt, dst, dt, byte_ptr(s, dt, off), L);
+  copy_strided(dt, dst, dt, src, L);
   return nullptr;
 }
 
 // copy(dstHandle, dstDtype, dstOffset, srcHandle, srcDtype, srcOffset, meta)
 // meta = [ndim, shape..., dst strides..., src strides...]
 napi_value copy(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
-  get_args(env, info, argv);
-  Storage* dst = storage_of(env, argv[0]);
-  DType ddt = arg_dtype(env, argv[1]);
-  int64_t doff = arg_int(env, argv[2]);
-  Storage* src = storage_of(env, argv[3]);
-  DType sdt = arg_dtype(env, argv[4]);
-  int64_t soff = arg_int(env, argv[5]);
-  StridedLayout<2> L = arg_layout<2>(env, argv[6]);
+  EntryArgs args(env, info, "copy");
+  const DType ddt = args.dtype(1);
+  const DType sdt = args.dtype(4);
+  StridedLayout<2> L = args.layout<2>(6);
+  void* dst = reach_in(args.storage(0), ddt, Reach(args.integer(2)).dims(L, 0), args.op(), "destination");
+  const void* src = reach_in(args.storage(3), sdt, Reach(args.integer(5)).dims(L, 1), args.op(), "source");
   L.coalesce();
-  copy_strided(ddt, byte_ptr(dst, ddt, doff), sdt, byte_ptr(src, sdt, soff), L);
+  copy_strided(ddt, dst, sdt, src, L);
   return nullptr;
 }
 
 // fill(handle, dtype, elementOffset, n, value)
 napi_value fill(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  get_args(env, info, argv);
-  Storage* s = storage_of(env, argv[0]);
-  DType dt = arg_dtype(env, argv[1]);
-  int64_t off = arg_int(env, argv[2]);
-  int64_t n = arg_int(env, argv[3]);
-  fill_contiguous(dt, byte_ptr(s, dt, off), n, arg_double(env, argv[4]));
+  EntryArgs args(env, info, "fill");
+  const DType dt = args.dtype(1);
+  const int64_t n = args.integer(3);
+  fill_contiguous(dt, span_in(args.storage(0), dt, args.integer(2), n, args.op(), "the filled range"), n, args.number(4));
   return nullptr;
 }
 
 // sequence(kind, handle, dtype, n, a, b): kind 0 = arange(start a, step b),
 // 1 = linspace(start a, end b), 2 = eye(rows n, cols a)
 napi_value sequence(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  get_args(env, info, argv);
-  int64_t kind = arg_int(env, argv[0]);
-  Storage* s = storage_of(env, argv[1]);
-  DType dt = arg_dtype(env, argv[2]);
-  int64_t n = arg_int(env, argv[3]);
-  double a = arg_double(env, argv[4]);
-  double b = arg_double(env, argv[5]);
-  if (kind == 0) arange_fill(dt, s->data, n, a, b);
-  else if (kind == 1) linspace_fill(dt, s->data, n, a, b);
-  else eye_fill(dt, s->data, n, static_cast<int64_t>(a));
+  EntryArgs args(env, info, "sequence");
+  const int64_t kind = args.code(0, 3, "sequence kind");
+  const DType dt = args.dtype(2);
+  const int64_t n = args.integer(3);
+  const double a = args.number(4);
+  const double b = args.number(5);
+  int64_t count = n;  // eye: n rows of a columns
+  if (kind == 2 && (!(a >= 0 && a <= 9.0e15) || __builtin_mul_overflow(n, static_cast<int64_t>(a), &count)))
+    throw_outside_storage(args.op(), "the sequence");
+  void* out = span_in(args.storage(1), dt, 0, count, args.op(), "the sequence");
+  if (kind == 0) arange_fill(dt, out, n, a, b);
+  else if (kind == 1) linspace_fill(dt, out, n, a, b);
+  else eye_fill(dt, out, n, static_cast<int64_t>(a));
   return nullptr;
 }
 
 // random(handle, kind, dtype, n, seed, offset, a, b) -> counter blocks used
 napi_value random(napi_env env, napi_callback_info info) {
-  napi_value argv[8];
-  get_args(env, info, argv);
-  Storage* s = storage_of(env, argv[0]);
-  int64_t kind = arg_int(env, argv[1]);
-  DType dt = arg_dtype(env, argv[2]);
-  int64_t n = arg_int(env, argv[3]);
-  uint64_t seed = static_cast<uint64_t>(arg_double(env, argv[4]));
-  uint64_t offset = static_cast<uint64_t>(arg_double(env, argv[5]));
-  if (kind < 0 || kind > 3) throw NativeError("ERR_TF_INTERNAL", "unknown random kind");
-  random_fill(static_cast<RandomKind>(kind), dt, s->data, n, seed, offset, arg_double(env, argv[6]),
-              arg_double(env, argv[7]));
-  napi_value used;
-  check(napi_create_double(env, static_cast<double>(random_blocks_used(dt, n)), &used), "create_double");
-  return used;
+  EntryArgs args(env, info, "random");
+  Storage* s = args.storage(0);
+  const auto kind = static_cast<RandomKind>(args.code(1, 4, "random kind"));
+  const DType dt = args.dtype(2);
+  const int64_t n = args.integer(3);
+  const uint64_t seed = static_cast<uint64_t>(args.number(4));
+  const uint64_t offset = static_cast<uint64_t>(args.number(5));
+  void* out = span_in(s, dt, 0, n, args.op(), "the random values");
+  random_fill(kind, dt, out, n, seed, offset, args.number(6), args.number(7));
+  return js_number(env, static_cast<double>(random_blocks_used(dt, n)));
 }
 
 }  // namespace
