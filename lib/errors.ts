@@ -45,5 +45,7 @@ const nativeCodes: Record<string, new (op: string, message: string) => Tensorfor
 export function rethrowNative(op: string, e: unknown): never {
   const err = e as { code?: string; message?: string };
   const Ctor = (err && err.code && nativeCodes[err.code]) || NativeError;
-  throw new Ctor(op, err?.message ?? String(e));
+  const message = err?.message ?? String(e);
+  // Native messages often name the op already: keep it once.
+  throw new Ctor(op, message.startsWith(`${op}: `) ? message.slice(op.length + 2) : message);
 }

@@ -94,7 +94,7 @@ export interface NativeAddon {
   // serving (native/addon/json_entries.cc): a predict body `{"key": <rectangular array of plain numbers>}`
   // as [key, dims, values] (float32, or float64 with asFloat64); null when the body is anything else
   // (parse it as general JSON then).
-  parseJsonNumbers(text: string, asFloat64: boolean): [string, number[], Float32Array | Float64Array] | null;
+  parseJsonNumbers(text: string, asFloat64: 0 | 1): [string, number[], Float32Array | Float64Array] | null;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.

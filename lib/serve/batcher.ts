@@ -73,6 +73,9 @@ export class ModelBatcher {
 
   /** Queues one request (its inputs decoded, all with the same number of rows). */
   submit(inputs: DecodedInput[]): Promise<RowsResult> {
+    // Requests read in this turn of the event loop wait for the pump after it; when they
+    // fill the queue while a worker is idle, send them now rather than refuse this one.
+    if (this.queue.length >= this.opts.queueSize && this.pool.idle > 0) this.pump();
     if (this.queue.length >= this.opts.queueSize) {
       return Promise.reject(new OverloadedError(`model '${this.name}' has ${this.queue.length} requests waiting (the queue holds ${this.opts.queueSize}); retry later`));
     }

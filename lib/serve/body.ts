@@ -57,7 +57,7 @@ export function packedArray(body: unknown, key: string, dtype: 'float32' | 'floa
   const p = (body as { [PACKED]?: Packed } | null)?.[PACKED];
   if (p === undefined || p.key !== key) return null;
   if (dtype === 'float32') return p;
-  const again = native.parseJsonNumbers(p.text, true);
+  const again = native.parseJsonNumbers(p.text, 1);
   return again === null ? null : { dims: again[1], values: again[2] };
 }
 
@@ -67,7 +67,7 @@ type TextParser = (req: FastifyRequest, body: string, done: Done) => void;
 /** A parser that tries the fast path first, then `general`. */
 function withFastPath(general: TextParser): TextParser {
   return (req, text, done) => {
-    const fast = text.length > 0 ? native.parseJsonNumbers(text, false) : null;
+    const fast = text.length > 0 ? native.parseJsonNumbers(text, 0) : null;
     // Keys that fastify's parser treats as prototype poisoning stay with it.
     if (fast !== null && fast[0] !== '__proto__' && fast[0] !== 'constructor') done(null, packedBody({ key: fast[0], dims: fast[1], values: fast[2] as Float32Array, text }));
     else general(req, text, done);

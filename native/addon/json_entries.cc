@@ -9,24 +9,22 @@
 namespace tf {
 namespace {
 
-// parseJsonNumbers(text: string, asFloat64: boolean) -> [key, dims, values] | null
+// parseJsonNumbers(text: string, asFloat64: 0 | 1) -> [key, dims, values] | null
 // values: a Float32Array (each value the float nearest the double JSON.parse gives) or,
 // with asFloat64, a Float64Array of those doubles. null: the body is not `{"key":
 // <rectangular array of plain numbers>}` (or a number is outside the exact fast path);
 // the caller then parses it as general JSON.
 napi_value parse_json_numbers_entry(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  get_args(env, info, argv);
+  EntryArgs args(env, info, "parseJsonNumbers");
   thread_local std::string text;  // both keep their capacity between requests
   thread_local JsonNumbers parsed;
   // One UTF-8 copy: the UTF-16 length comes without a scan, and no UTF-16 unit takes
   // more than 3 UTF-8 bytes.
   size_t units = 0, len = 0;
-  check(napi_get_value_string_utf16(env, argv[0], nullptr, 0, &units), "get_value_string_utf16");
+  check(napi_get_value_string_utf16(env, args[0], nullptr, 0, &units), "get_value_string_utf16");
   text.resize(3 * units + 1);
-  check(napi_get_value_string_utf8(env, argv[0], &text[0], text.size(), &len), "get_value_string_utf8");
-  bool as_f64 = false;
-  check(napi_get_value_bool(env, argv[1], &as_f64), "get_value_bool");
+  check(napi_get_value_string_utf8(env, args[0], &text[0], text.size(), &len), "get_value_string_utf8");
+  const bool as_f64 = args.flag(1);
   napi_value result;
   if (!parse_json_numbers(reinterpret_cast<const uint8_t*>(text.data()), len, parsed)) {
     check(napi_get_null(env, &result), "get_null");

@@ -73,8 +73,8 @@ describe('parseJsonNumbers', () => {
       const ref = JSON.parse(text) as Record<string, unknown>;
       const key = Object.keys(ref)[0];
       const flat = (ref[key] as unknown[]).flat(Infinity) as number[];
-      const f64 = native.parseJsonNumbers(text, true);
-      const f32 = native.parseJsonNumbers(text, false);
+      const f64 = native.parseJsonNumbers(text, 1);
+      const f32 = native.parseJsonNumbers(text, 0);
       if (simple) expect(f64, text).not.toBeNull();
       expect(f32 === null, text).toBe(f64 === null);
       if (f64 === null || f32 === null) continue;
@@ -102,7 +102,7 @@ describe('parseJsonNumbers', () => {
       '{"a": [-]}', '{"a": [1e]}', '{"a": [1e+]}', '{"a": [NaN]}', '{"a": [Infinity]}', '{"a": [1e999]}', '{"a": [-1e400]}',
       '{"a": ś1]}', '{"a": [1ś}', '{a: [1]}', "{'a': [1]}", '{"a" [1]}', '{"a": [1, 2]}}', '{"a": [12345678901234567890]}', '{"a": [[[[[[[[[1]]]]]]]]]}',
     ];
-    for (const text of declined) expect(native.parseJsonNumbers(text, true), text).toBeNull();
+    for (const text of declined) expect(native.parseJsonNumbers(text, 1), text).toBeNull();
   });
 
   it('reads the edge cases JSON.parse reads the same way', () => {
@@ -117,7 +117,7 @@ describe('parseJsonNumbers', () => {
       ['{"a":[[[1,2]],[[3,4]],[[5,6]]]}', [3, 1, 2], [1, 2, 3, 4, 5, 6]],
     ];
     for (const [text, dims, values] of cases) {
-      const got = native.parseJsonNumbers(text, true);
+      const got = native.parseJsonNumbers(text, 1);
       expect(got, text).not.toBeNull();
       expect(got![1]).toEqual(dims);
       expect(Array.from(got![2]).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(values.map((v) => Object.is(v, -0) ? '-0' : v));
