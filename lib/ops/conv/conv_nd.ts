@@ -5,7 +5,9 @@
  */
 import { ShapeError, fmtShape } from '../../errors';
 import { Tensor } from '../../tensor';
-import { needsGrad, needsGradAny, noGrad, record } from '../../autograd/graph';
+import { isGradEnabled, needsGrad, needsGradAny, noGrad, record, type Node } from '../../autograd/graph';
+import { sum } from '../reduce';
+import { biasGradDims, convBackwardInput, convBackwardWeight } from './conv_grad_ops';
 import {
   type ConvGeom, type PaddingArg, type SizeArg, checkBiasAndDTypes, checkConvTensor, checkGroups, columnsBuffer, convOutput,
   nativeConvBackwardInput, nativeConvBackwardWeight, nativeConvForward, sizes, withContiguous,
@@ -64,7 +66,16 @@ export function convNd(op: string, dims: 1 | 2, input: Tensor, weight: Tensor, b
     throw e;
   }
   if (!needsGradAny(inputs)) return y;
-  return record(op, y, inputs, (gy) => noGrad(() => withContiguous([gy, input, weight], (gyc, xc, wc) => {
+  const shapes = { x: input.shape.slice(), w: weight.shape.slice(), y: outShape };
+  // A recorded backward (createGraph): the recorded gradient ops, so that it is differentiable.
+  const differentiable = (gy: Tensor, node: Node): (Tensor | null)[] => {
+    cols?.dispose();
+    cols = null;
+    const gx = node.needs(0) ? convBackwardInput(op, g, shapes, gy, weight) : null;
+    const gw = node.needs(1) ? convBackwardWeight(op, g, shapes, input, gy) : null;
+    return b ? [gx, gw, node.needs(2) ? sum(gy, biasGradDims(gy.ndim, batched)) : null] : [gx, gw];
+  };
+  return record(op, y, inputs, (gy, node) => isGradEnabled() ? differentiable(gy, node) : noGrad(() => withContiguous([gy, input, weight], (gyc, xc, wc) => {
     const gx = input.requiresGrad ? nativeConvBackwardInput(op, g, gyc!, wc!, input.shape) : null;
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
