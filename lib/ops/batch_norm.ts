@@ -2,7 +2,8 @@
  * The fused batch norm over [N, C, *] (PyTorch's aten::batch_norm on the CPU): one native
  * forward computes the per-channel statistics, normalises, applies weight and bias and
  * updates the running statistics in place (momentum, unbiased variance); one recorded
- * node whose backward is one native pass for the input, weight and bias gradients.
+ * node whose backward is one native pass for the input, weight and bias gradients, or,
+ * when the backward is itself recorded (createGraph), the same gradients from public ops.
  * F.batchNorm checks the arguments and calls it; this file trusts them.
  */
 import { dtypeCode } from '../dtype';

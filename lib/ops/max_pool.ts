@@ -2,7 +2,9 @@
  * maxPool1d / maxPool2d (PyTorch's F.max_pool1d / F.max_pool2d): the largest value of
  * each window, with padding (as -inf), dilation and ceilMode; NaN wins as in PyTorch.
  * The gradient flows to the position of each maximum (the indices, int32 positions
- * h * W + w in the plane, are saved for backward and can be returned).
+ * h * W + w in the plane, are saved for backward and can be returned). A recorded backward
+ * (createGraph) does the same scatter with scatterAdd, whose gradient (a gather through the
+ * same indices) makes it differentiable.
  */
 import { Tensor } from '../tensor';
 import { isGradEnabled, needsGrad, noGrad, record } from '../autograd/graph';

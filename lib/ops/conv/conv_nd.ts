@@ -1,7 +1,9 @@
 /**
  * The convolution op behind conv1d and conv2d: checks, one native forward, and one
  * recorded autograd node whose backward calls the native input and weight gradients
- * (only those that are needed: a first layer's input gradient is never computed).
+ * (only those that are needed: a first layer's input gradient is never computed). When the
+ * backward is itself recorded (createGraph) it uses the recorded gradient ops of
+ * conv_grad_ops.ts instead, so that gradients of any order flow.
  */
 import { ShapeError, fmtShape } from '../../errors';
 import { Tensor } from '../../tensor';

@@ -2,7 +2,8 @@
  * convTranspose2d (torch.nn.functional.conv_transpose2d): the adjoint of conv2d. Its
  * forward is conv2d's input gradient, its input gradient is conv2d's forward and its
  * weight gradient conv2d's weight gradient with the roles of input and output swapped,
- * so it runs on the same native kernels.
+ * so it runs on the same native kernels (and, for a recorded backward under createGraph,
+ * on the recorded gradient ops of conv_grad_ops.ts).
  */
 import { ArgumentError, ShapeError, fmtShape } from '../../errors';
 import { Tensor } from '../../tensor';
