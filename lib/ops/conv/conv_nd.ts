@@ -78,18 +78,18 @@ export function convNd(op: string, dims: 1 | 2, input: Tensor, weight: Tensor, b
     return b ? [gx, gw, node.needs(2) ? sum(gy, biasGradDims(gy.ndim, batched)) : null] : [gx, gw];
   };
   return record(op, y, inputs, (gy, node) => isGradEnabled() ? differentiable(gy, node) : noGrad(() => withContiguous([gy, input, weight], (gyc, xc, wc) => {
-    const gx = input.requiresGrad ? nativeConvBackwardInput(op, g, gyc!, wc!, input.shape) : null;
+    const gx = node.needs(0) ? nativeConvBackwardInput(op, g, gyc!, wc!, input.shape) : null;
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
-    if (weight.requiresGrad || (b !== null && b.requiresGrad)) {
-      // The kept columns serve one backward (a second one, with retainGraph, rebuilds them).
-      const kept = cols !== null && !cols.isDisposed ? cols : null;
-      try {
-        [gw, gb] = nativeConvBackwardWeight(op, g, xc!, gyc!, b !== null && b.requiresGrad, weight.shape, kept);
-      } finally {
-        cols?.dispose();
-        cols = null;
+    // The kept columns serve one backward (a second one, with retainGraph, rebuilds them).
+    const kept = cols !== null && !cols.isDisposed ? cols : null;
+    try {
+      if (node.needs(1) || (b !== null && node.needs(2))) {
+        [gw, gb] = nativeConvBackwardWeight(op, g, xc!, gyc!, b !== null && node.needs(2), weight.shape, kept);
       }
+    } finally {
+      cols?.dispose();
+      cols = null;
     }
     return b ? [gx, gw, gb] : [gx, gw];
   })), [input, weight]);

@@ -102,9 +102,9 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
     return b ? [gx, gw, node.needs(2) ? sum(gy, batched ? [0, 2, 3] : [1, 2]) : null] : [gx, gw];
   };
   return record(op, y, inputs, (gy, node) => isGradEnabled() ? differentiable(gy, node) : noGrad(() => withContiguous([gy, input, weight], (gyc, xc, wc) => {
-    const gx = input.requiresGrad ? nativeConvForward(op, g, gyc!, wc!, null, input.shape) : null;
-    const gw = weight.requiresGrad ? nativeConvBackwardWeight(op, g, gyc!, xc!, false, weight.shape)[0] : null;
-    const gb = b !== null && b.requiresGrad ? sum(gy, batched ? [0, 2, 3] : [1, 2]) : null;
+    const gx = node.needs(0) ? nativeConvForward(op, g, gyc!, wc!, null, input.shape) : null;
+    const gw = node.needs(1) ? nativeConvBackwardWeight(op, g, gyc!, xc!, false, weight.shape)[0] : null;
+    const gb = b !== null && node.needs(2) ? sum(gy, batched ? [0, 2, 3] : [1, 2]) : null;
     return b ? [gx, gw, gb] : [gx, gw];
   })), [input, weight]);
 }
