@@ -208,6 +208,10 @@ describe('ops without higher-order gradients say so', () => {
     const [g] = tf.autograd.grad(rnn.forward(x)[0].pow(2).sum(), [x]);
     expect(g!.shape).toEqual([5, 2, 3]);
     expect(tf.gradcheck((x) => rnn.forward(x)[0], [rand([3, 1, 3])])).toBe(true);
+    // The cells run the same fused op.
+    const cell = new tf.nn.GRUCell(3, 2, { dtype: 'float64' });
+    const h = cell.forward(rand([2, 3]));
+    expect(() => tf.autograd.grad(h.sum(), cell.parameters(), undefined, { createGraph: true })).toThrow(tf.AutogradError);
   });
 
   it('the fused linear (with relu / gelu in the epilogue) and fused cross entropy stay differentiable twice', () => {
