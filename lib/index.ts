@@ -64,6 +64,7 @@ export { conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOp
 export * as nn from './nn/index';
 export * as F from './nn/functional_index';
 export { autograd, noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, GradcheckError, AutogradError, type BackwardOptions, type GradOptions, type GradcheckOptions } from './autograd/index';
+export { gradgradcheck, type GradgradcheckOptions } from './autograd/index';
 export * as io from './io/index';
 export { save, load, saveModel, loadModel, saveCheckpoint, loadCheckpoint, SafetensorsError, ModelFormatError } from './io/index';
 export { History, type CompileOptions, type FitOptions, type EvaluateOptions, type FitData, type LossFn, type OptimizerName } from './train/index';

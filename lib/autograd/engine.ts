@@ -189,6 +189,11 @@ class Run {
     }
     let any = false;
     for (const g of grads) if (g !== null) any = true;
+    // autograd.grad: a node none of whose inputs leads to a requested tensor does not run.
+    if (any && node.wanted !== null && !node.wanted.includes(true)) {
+      for (const g of grads) if (g !== null) this.drop(g);
+      any = false;
+    }
     if (any) {
       const fn = node.fn;
       if (fn === null) {
@@ -206,7 +211,7 @@ class Run {
       for (let i = 0; i < results.length; i++) {
         const r = results[i];
         if (!r) continue;
-        if (node.inputs[i] === null) this.drop(r);
+        if (!node.needs(i)) this.drop(r);
         else this.route(node, i, r);
       }
     }
@@ -236,6 +241,41 @@ function checkRoots(op: string, tensors: unknown, grads: unknown): [Tensor[], (T
   else gl = [grads as Tensor];
   if (gl.length !== list.length) throw new ArgumentError(op, `got ${gl.length} gradients for ${list.length} outputs`);
   return [list as Tensor[], gl];
+}
+
+/**
+ * autograd.grad computes only what the requested tensors need (as PyTorch): marks on each
+ * node which input edges lead to one of them (node.wanted, read by node.needs), so that
+ * backward closures skip the others (a GAN critic's weight gradients when only the input
+ * gradient is asked for). Leads-to is found in reverse topological order (Kahn's order
+ * over the counted edges, read backwards).
+ */
+function markWanted(r: Run): void {
+  const left = new Map<Node, number>();
+  const order: Node[] = [];
+  for (const n of r.nodes) {
+    left.set(n, n.deps);
+    if (n.deps === 0) order.push(n);
+  }
+  for (let k = 0; k < order.length; k++) {
+    for (const next of order[k].nextFns) {
+      if (next === null) continue;
+      const d = (left.get(next) as number) - 1;
+      left.set(next, d);
+      if (d === 0) order.push(next);
+    }
+  }
+  const leads = new Set<Node>();
+  for (let k = order.length - 1; k >= 0; k--) {
+    const n = order[k];
+    const wanted = n.inputs.map((t, i) => {
+      if (t === null) return false;
+      const next = n.nextFns[i];
+      return next === null ? (r.captureLeaf as Map<Tensor, number>).has(t) : leads.has(next) || (r.captureNode as Map<Node, unknown>).has(next);
+    });
+    if (wanted.includes(true)) leads.add(n);
+    n.wanted = wanted;
+  }
 }
 
 /**
@@ -300,6 +340,7 @@ function run(op: string, roots: Tensor[], rootGrads: (Tensor | null | undefined)
         next.deps++;
       }
     }
+    if (capture !== null) markWanted(r);
     // Seed the roots' gradients, then run nodes as they become ready.
     const ready: Node[] = [];
     roots.forEach((t, i) => {
@@ -344,7 +385,10 @@ function run(op: string, roots: Tensor[], rootGrads: (Tensor | null | undefined)
     r.abort();
     throw e;
   } finally {
-    for (const n of r.nodes) n.buf = null;
+    for (const n of r.nodes) {
+      n.buf = null;
+      n.wanted = null;
+    }
     setGradEnabled(prevMode);
   }
 }

@@ -141,3 +141,87 @@ export function gradcheck(fn: (...xs: Tensor[]) => Outputs, inputs: Tensor[], op
   });
   return true;
 }
+
+/** Options of gradgradcheck. */
+export interface GradgradcheckOptions extends GradcheckOptions {
+  /** The gradients of fn's outputs to differentiate with (default: fixed pseudo-random values). */
+  gradOutputs?: Tensor[];
+}
+
+/** Fixed, irregular values in (-1, 1) (no zeros, no pattern a bug could hide behind). */
+function spread(n: number, seed: number): Float64Array {
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = Math.sin((i + 1) * 12.9898 + seed * 78.233) * 43758.5453;
+    v[i] = 0.2 + 0.8 * (s - Math.floor(s)) * (i % 2 === 0 ? 1 : -1);
+  }
+  return v;
+}
+
+/**
+ * Checks second derivatives (PyTorch's gradgradcheck): gradcheck of the function
+ * (inputs, gradOutputs) -> the gradients of fn's outputs with respect to its inputs that
+ * require grad, computed with createGraph. So the derivatives of the backward with
+ * respect to the inputs and to the output gradients are compared with finite
+ * differences of the backward. Inputs that require grad must be float64.
+ *
+ * @param fn the function to check
+ * @param inputs its arguments; those with requiresGrad are differentiated
+ * @example
+ * const x = tf.randn([2, 1, 5, 5], { dtype: 'float64', requiresGrad: true });
+ * const w = tf.randn([3, 1, 3, 3], { dtype: 'float64', requiresGrad: true });
+ * tf.gradgradcheck((x, w) => tf.conv2d(x, w).tanh(), [x, w]); // true
+ */
+export function gradgradcheck(fn: (...xs: Tensor[]) => Outputs, inputs: Tensor[], opts: GradgradcheckOptions = {}): true {
+  const op = 'gradgradcheck';
+  if (typeof fn !== 'function') throw new ArgumentError(op, `fn must be a function, got ${typeof fn}`);
+  if (!Array.isArray(inputs)) throw new ArgumentError(op, 'inputs must be an array of tensors');
+  const diff: number[] = [];
+  inputs.forEach((t, i) => {
+    if (!isTensor(t)) throw new ArgumentError(op, `input ${i} is not a Tensor`);
+    if (t.requiresGrad) diff.push(i);
+  });
+  if (diff.length === 0) throw new ArgumentError(op, 'no input requires grad: nothing to check');
+  const n = inputs.length;
+  let gos = opts.gradOutputs;
+  const made: Tensor[] = [];
+  if (gos === undefined) {
+    const shapes = tidy(() => enableGrad(() => outputsOf(op, fn(...inputs)).map((o) => o.shape.slice())));
+    gos = shapes.map((s, k) => {
+      const t = tensor(spread(s.reduce((a, b) => a * b, 1), k + 1), { shape: s, dtype: 'float64' });
+      made.push(t);
+      return t;
+    });
+  } else if (!Array.isArray(gos) || !gos.every(isTensor)) {
+    throw new ArgumentError(op, 'gradOutputs must be an array of tensors, one per output of fn');
+  }
+  const goList = gos.map((g) => (g.requiresGrad || g.dtype !== 'float64' ? g : g.detach().requiresGrad_()));
+  // The backward of fn as a function: inputs that do not require grad (the perturbed copies
+  // of the numerical pass) are made leaves that do.
+  const backwardOf = (...args: Tensor[]): Tensor[] => enableGrad(() => {
+    const xs = args.slice(0, n).map((x, i) => (diff.includes(i) && !x.requiresGrad ? x.detach().requiresGrad_() : x));
+    const outs = outputsOf(op, fn(...xs));
+    const roots: Tensor[] = [];
+    const gs: Tensor[] = [];
+    outs.forEach((o, k) => {
+      if (o.requiresGrad) {
+        roots.push(o);
+        gs.push(args[n + k]);
+      }
+    });
+    // (Outputs that do not depend on the inputs through recorded ops would make the check vacuous.)
+    if (roots.length === 0) throw new GradcheckError(op, `none of fn's outputs (shapes ${outs.map((o) => fmtShape(o.shape)).join(', ')}) requires grad: there is no backward to check`);
+    const targets = diff.map((i) => xs[i]);
+    const res = grad(roots, targets, gs, { createGraph: true, allowUnused: true });
+    return res.map((g, j) => g ?? zerosOf(targets[j]));
+  });
+  try {
+    return gradcheck(backwardOf, [...inputs, ...goList], opts);
+  } finally {
+    for (const t of made) t.dispose();
+  }
+}
+
+function zerosOf(t: Tensor): Tensor {
+  return tensor(new Float64Array(t.size), { shape: t.shape.slice(), dtype: 'float64' });
+}

@@ -116,6 +116,11 @@ export class Node implements GradFn {
   deps = 0;
   /** @internal The backward pass that last visited this node. */
   mark = 0;
+  /**
+   * @internal During an autograd.grad pass: which inputs lead to a requested tensor (null:
+   * all). Input edges that lead nowhere are skipped, as in PyTorch.
+   */
+  wanted: boolean[] | null = null;
 
   constructor(name: string, inputs: readonly unknown[], fn: BackwardFn | MultiBackwardFn, saved: readonly Tensor[] | undefined, numOutputs: number) {
     this.name = name;
@@ -150,7 +155,7 @@ export class Node implements GradFn {
 
   /** Whether input i needs a gradient (backward closures skip the others). */
   needs(i: number): boolean {
-    return this.inputs[i] !== null;
+    return this.inputs[i] !== null && (this.wanted === null || this.wanted[i]);
   }
 
   /** Whether the saved tensors are still held (false after a backward without retainGraph). */

@@ -6,12 +6,12 @@
 import './methods';
 import { backward, grad } from './engine';
 import { enableGrad, isGradEnabled, noGrad, record, recordMulti, setGradEnabled } from './graph';
-import { gradcheck } from './gradcheck';
+import { gradcheck, gradgradcheck } from './gradcheck';
 import { sumToShape } from './grad_utils';
 
 export { backward, grad, type BackwardOptions, type GradOptions } from './engine';
 export { AutogradError, Node, OutputRef, enableGrad, isGradEnabled, noGrad, setGradEnabled, record, recordMulti } from './graph';
-export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck';
+export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradgradcheckOptions } from './gradcheck';
 export { sumToShape } from './grad_utils';
 
 /**
@@ -19,4 +19,4 @@ export { sumToShape } from './grad_utils';
  * @example
  * const [gx] = tf.autograd.grad(y, [x]);
  */
-export const autograd = { backward, grad, noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, sumToShape, record, recordMulti };
+export const autograd = { backward, grad, noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, gradgradcheck, sumToShape, record, recordMulti };

@@ -9,7 +9,7 @@ import { dtypeCode, type DType } from '../dtype';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, rethrowNative } from '../errors';
 import { native, type NativeHandle } from '../native';
 import { Tensor, isTensor } from '../tensor';
-import { needsGradAny, recordMulti, type Node } from '../autograd/graph';
+import { AutogradError, isGradEnabled, needsGradAny, recordMulti, type Node } from '../autograd/graph';
 import { copyToContiguous } from '../ops/copy';
 import { transpose } from '../ops/view';
 import { bernoulli } from '../random';
@@ -167,6 +167,11 @@ export function rnnFused(input: Tensor, h0: Tensor | null, c0: Tensor | null, we
   const outs = [batchView(out, spec), hN];
   if (cN) outs.push(cN);
   recordMulti(op, outs, inputs, (grads: (Tensor | null)[], node: Node) => {
+    // Its backward is one native BPTT pass, not recorded ops: a recorded backward (createGraph)
+    // would silently miss every second-order term, so it is refused.
+    if (isGradEnabled()) {
+      throw new AutogradError(op, `higher-order gradients (backward with createGraph) are not supported through the fused recurrent op '${op}' (input of shape ${fmtShape(input.shape)}); write the recurrence with linear/matmul and activation ops, which support them, or differentiate through it only once`);
+    }
     const gTemps: Tensor[] = [];
     const prep = (g: Tensor | null, bf: boolean): Tensor | null => {
       if (g === null) return null;

@@ -7,7 +7,8 @@ import { ArgumentError } from '../errors';
 import { Tensor } from '../tensor';
 import { needsGrad, noGrad, record } from '../autograd/graph';
 import { reshape } from './view';
-import { PoolKind, checkPoolInput, poolBackward, poolForward } from './pool_common';
+import { applyPoolAdjoint } from './pool_linear';
+import { PoolKind, checkPoolInput, poolForward } from './pool_common';
 
 function adaptive(op: string, orig: Tensor, x: Tensor, oh: number, ow: number, outShape: number[] | null): Tensor {
   const geom = { oh, ow };
@@ -16,8 +17,10 @@ function adaptive(op: string, orig: Tensor, x: Tensor, oh: number, ow: number, o
   if (!needsGrad(orig)) return out;
   const inShape = x.shape.slice();
   const origShape = orig.shape.slice();
+  // The backward is a recorded op (differentiable under createGraph), one native call either way.
+  const lp = { op, forward: PoolKind.AdaptiveAvgForward, adjoint: PoolKind.AdaptiveAvgBackward, geom, inShape, outShape: y.shape.slice() };
   return record(op, out, [orig], (g) => {
-    const gx = poolBackward(op, PoolKind.AdaptiveAvgBackward, reshape(g, y.shape.slice()), inShape, geom);
+    const gx = applyPoolAdjoint(lp, reshape(g, y.shape.slice()));
     return [inShape.length === origShape.length ? gx : reshape(gx, origShape)];
   });
 }

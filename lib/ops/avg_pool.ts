@@ -7,7 +7,8 @@ import { ArgumentError } from '../errors';
 import { Tensor } from '../tensor';
 import { needsGrad, noGrad, record } from '../autograd/graph';
 import { reshape } from './view';
-import { PoolKind, checkPoolInput, pair, poolBackward, poolForward, single, windowOutput, type Size2 } from './pool_common';
+import { applyPoolAdjoint } from './pool_linear';
+import { PoolKind, checkPoolInput, pair, poolForward, single, windowOutput, type Size2 } from './pool_common';
 
 /** Options of avgPool2d. */
 export interface AvgPool2dOptions {
@@ -42,8 +43,10 @@ function avgPool(op: string, orig: Tensor, x: Tensor, k: [number, number], s: [n
   if (!needsGrad(orig)) return out;
   const inShape = x.shape.slice();
   const origShape = orig.shape.slice();
+  // The backward is a recorded op (differentiable under createGraph), one native call either way.
+  const lp = { op, forward: PoolKind.AvgForward, adjoint: PoolKind.AvgBackward, geom, inShape, outShape: y.shape.slice() };
   return record(op, out, [orig], (g) => {
-    const gx = poolBackward(op, PoolKind.AvgBackward, reshape(g, y.shape.slice()), inShape, geom);
+    const gx = applyPoolAdjoint(lp, reshape(g, y.shape.slice()));
     return [inShape.length === origShape.length ? gx : reshape(gx, origShape)];
   });
 }

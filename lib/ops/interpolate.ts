@@ -8,7 +8,8 @@ import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import { Tensor } from '../tensor';
 import { needsGrad, noGrad, record } from '../autograd/graph';
 import { reshape } from './view';
-import { PoolKind, checkPoolInput, poolBackward, poolForward } from './pool_common';
+import { PoolKind, checkPoolInput, poolForward } from './pool_common';
+import { applyPoolAdjoint } from './pool_linear';
 
 /** Options of interpolate. */
 export interface InterpolateOptions {
@@ -68,8 +69,10 @@ export function interpolate(input: Tensor, opts: InterpolateOptions = {}): Tenso
   if (!needsGrad(x)) return out;
   const inShape4 = x4.shape.slice();
   const inShape = x.shape.slice();
+  // The backward is a recorded op (differentiable under createGraph), one native call either way.
+  const lp = { op, forward: PoolKind.NearestForward, adjoint: PoolKind.NearestBackward, geom, inShape: inShape4, outShape: y.shape.slice() };
   return record(op, out, [x], (g) => {
-    const gx = poolBackward(op, PoolKind.NearestBackward, reshape(g, y.shape.slice()), inShape4, geom);
+    const gx = applyPoolAdjoint(lp, reshape(g, y.shape.slice()));
     return [spatial === 2 ? gx : reshape(gx, inShape)];
   });
 }

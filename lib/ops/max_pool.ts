@@ -2,10 +2,14 @@
  * maxPool1d / maxPool2d (PyTorch's F.max_pool1d / F.max_pool2d): the largest value of
  * each window, with padding (as -inf), dilation and ceilMode; NaN wins as in PyTorch.
  * The gradient flows to the position of each maximum (the indices, int32 positions
- * h * W + w in the plane, are saved for backward and can be returned).
+ * h * W + w in the plane, are saved for backward and can be returned). A recorded backward
+ * (createGraph) does the same scatter with scatterAdd, whose gradient (a gather through the
+ * same indices) makes it differentiable.
  */
 import { Tensor } from '../tensor';
-import { needsGrad, noGrad, record } from '../autograd/graph';
+import { isGradEnabled, needsGrad, noGrad, record } from '../autograd/graph';
+import { zeros } from '../creation';
+import { scatterAdd } from './gather';
 import { reshape } from './view';
 import { PoolKind, checkPoolInput, pair, poolBackward, poolForward, single, windowOutput, type Size2 } from './pool_common';
 import { clone } from './copy';
@@ -52,7 +56,9 @@ function maxPool(op: string, orig: Tensor, x: Tensor, k: [number, number], s: [n
     const inShape = x.shape.slice();
     const origShape = orig.shape.slice();
     out = record(op, out, [orig], (g) => {
-      const gx = poolBackward(op, PoolKind.MaxBackward, reshape(g, y.shape.slice()), inShape, geom, indices);
+      const g4 = reshape(g, y.shape.slice());
+      // Recorded (createGraph): the same scatter as public ops, whose own gradient is a gather.
+      const gx = isGradEnabled() ? scatterToInput(g4, indices, inShape) : poolBackward(op, PoolKind.MaxBackward, g4, inShape, geom, indices);
       return [inShape.length === origShape.length ? gx : reshape(gx, origShape)];
     });
   }
@@ -63,6 +69,16 @@ function maxPool(op: string, orig: Tensor, x: Tensor, k: [number, number], s: [n
   // The backward keeps its own indices, so the caller may dispose the returned ones.
   const idx = grad ? clone(indices) : indices;
   return [out, shape.length === idx.ndim ? idx : reshape(idx, shape)];
+}
+
+/** The max-pool gradient as recorded ops: g [..., OH, OW] added at the saved plane positions of an input [..., H, W]. */
+function scatterToInput(g: Tensor, indices: Tensor, inShape: number[]): Tensor {
+  const [oh, ow] = g.shape.slice(-2);
+  const [ih, iw] = inShape.slice(-2);
+  const planes = inShape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const idx = reshape(indices, [planes, oh * ow]);
+  const gx = scatterAdd(zeros([planes, ih * iw], { dtype: g.dtype }), 1, idx, reshape(g, [planes, oh * ow]));
+  return reshape(gx, inShape);
 }
 
 /**

@@ -358,3 +358,64 @@ describe('gradcheck', () => {
     expect(() => tf.gradcheck((t) => t.sum(), [f64([1], false)])).toThrow(/no input requires grad/);
   });
 });
+
+describe('autograd.grad computes only what the requested inputs need', () => {
+  /** a * b recorded as one node that logs which inputs its backward was asked for. */
+  const probe = (log: boolean[][], name = 'probe') => (a: Tensor, b: Tensor): Tensor => {
+    const y = tf.noGrad(() => a.mul(b));
+    return tf.autograd.record(name, y, [a, b], (g, node) => {
+      log.push([node.needs(0), node.needs(1)]);
+      return [node.needs(0) ? g.mul(b) : null, node.needs(1) ? g.mul(a) : null];
+    }, [a, b]);
+  };
+
+  it('skips input edges that lead to no requested tensor, and nodes that lead nowhere', () => {
+    const a = f64([1, 2]);
+    const b = f64([3, -1]);
+    const c = f64([0.5, 4]);
+    const log: boolean[][] = [];
+    const logB: boolean[][] = [];
+    // y = probe(a, probeB(b, c)): asking for a only, probeB (under b and c) must not run.
+    const y = probe(log)(a, probe(logB, 'probeB')(b, c)).sum();
+    const [ga] = tf.autograd.grad(y, [a], undefined, { retainGraph: true });
+    expect(vals(ga)).toEqual([1.5, -4]);
+    expect(log).toEqual([[true, false]]);
+    expect(logB).toEqual([]);
+    // Asking for c: the edge to a is skipped at the top, the one to b inside.
+    const [gc] = tf.autograd.grad(y, [c], undefined, { retainGraph: true });
+    expect(vals(gc)).toEqual([3, -2]);
+    expect(log[1]).toEqual([false, true]);
+    expect(logB).toEqual([[false, true]]);
+    // backward() still computes every leaf's gradient.
+    y.backward();
+    expect(vals(a.grad)).toEqual([1.5, -4]);
+    expect(vals(b.grad)).toEqual([0.5, 8]);
+    expect(vals(c.grad)).toEqual([3, -2]);
+    expect(log[2]).toEqual([true, true]);
+  });
+
+  it('an intermediate tensor asked for gets its gradient; nodes below it run only when they lead further', () => {
+    const a = f64([1, 2]);
+    const b = f64([3, -1]);
+    const log: boolean[][] = [];
+    const m = probe(log)(a, b);
+    const y = m.mul(m).sum();
+    const [gm] = tf.autograd.grad(y, [m], undefined, { retainGraph: true });
+    expect(vals(gm)).toEqual([6, -4]);
+    expect(log).toEqual([]);
+    const [gm2, gb] = tf.autograd.grad(y, [m, b]);
+    expect(vals(gm2)).toEqual([6, -4]);
+    expect(vals(gb)).toEqual([6, -8]);
+    expect(log).toEqual([[false, true]]);
+  });
+
+  it('with createGraph, the gradients of a conv net with respect to its input only are unchanged', () => {
+    const x = tf.randn([2, 3, 6, 6], { dtype: 'float64' }).requiresGrad_();
+    const w = tf.randn([4, 3, 3, 3], { dtype: 'float64' }).requiresGrad_();
+    const y = tf.conv2d(x, w, null, { padding: 1 }).tanh().sum();
+    const [gOnly] = tf.autograd.grad(y, [x], undefined, { createGraph: true });
+    const [gBoth] = tf.autograd.grad(y, [x, w], undefined, { createGraph: true });
+    expectClose(gOnly!.dataSync(), gBoth!.dataSync(), { rtol: 0, atol: 0, what: 'input gradient' });
+    expect(gOnly!.requiresGrad).toBe(true);
+  });
+});

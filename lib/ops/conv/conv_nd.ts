@@ -1,11 +1,15 @@
 /**
  * The convolution op behind conv1d and conv2d: checks, one native forward, and one
  * recorded autograd node whose backward calls the native input and weight gradients
- * (only those that are needed: a first layer's input gradient is never computed).
+ * (only those that are needed: a first layer's input gradient is never computed). When the
+ * backward is itself recorded (createGraph) it uses the recorded gradient ops of
+ * conv_grad_ops.ts instead, so that gradients of any order flow.
  */
 import { ShapeError, fmtShape } from '../../errors';
 import { Tensor } from '../../tensor';
-import { needsGrad, needsGradAny, noGrad, record } from '../../autograd/graph';
+import { isGradEnabled, needsGrad, needsGradAny, noGrad, record, type Node } from '../../autograd/graph';
+import { sum } from '../reduce';
+import { biasGradDims, convBackwardInput, convBackwardWeight } from './conv_grad_ops';
 import {
   type ConvGeom, type PaddingArg, type SizeArg, checkBiasAndDTypes, checkConvTensor, checkGroups, columnsBuffer, convOutput,
   nativeConvBackwardInput, nativeConvBackwardWeight, nativeConvForward, sizes, withContiguous,
@@ -64,19 +68,28 @@ export function convNd(op: string, dims: 1 | 2, input: Tensor, weight: Tensor, b
     throw e;
   }
   if (!needsGradAny(inputs)) return y;
-  return record(op, y, inputs, (gy) => noGrad(() => withContiguous([gy, input, weight], (gyc, xc, wc) => {
-    const gx = input.requiresGrad ? nativeConvBackwardInput(op, g, gyc!, wc!, input.shape) : null;
+  const shapes = { x: input.shape.slice(), w: weight.shape.slice(), y: outShape };
+  // A recorded backward (createGraph): the recorded gradient ops, so that it is differentiable.
+  const differentiable = (gy: Tensor, node: Node): (Tensor | null)[] => {
+    cols?.dispose();
+    cols = null;
+    const gx = node.needs(0) ? convBackwardInput(op, g, shapes, gy, weight) : null;
+    const gw = node.needs(1) ? convBackwardWeight(op, g, shapes, input, gy) : null;
+    return b ? [gx, gw, node.needs(2) ? sum(gy, biasGradDims(gy.ndim, batched)) : null] : [gx, gw];
+  };
+  return record(op, y, inputs, (gy, node) => isGradEnabled() ? differentiable(gy, node) : noGrad(() => withContiguous([gy, input, weight], (gyc, xc, wc) => {
+    const gx = node.needs(0) ? nativeConvBackwardInput(op, g, gyc!, wc!, input.shape) : null;
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
-    if (weight.requiresGrad || (b !== null && b.requiresGrad)) {
-      // The kept columns serve one backward (a second one, with retainGraph, rebuilds them).
-      const kept = cols !== null && !cols.isDisposed ? cols : null;
-      try {
-        [gw, gb] = nativeConvBackwardWeight(op, g, xc!, gyc!, b !== null && b.requiresGrad, weight.shape, kept);
-      } finally {
-        cols?.dispose();
-        cols = null;
+    // The kept columns serve one backward (a second one, with retainGraph, rebuilds them).
+    const kept = cols !== null && !cols.isDisposed ? cols : null;
+    try {
+      if (node.needs(1) || (b !== null && node.needs(2))) {
+        [gw, gb] = nativeConvBackwardWeight(op, g, xc!, gyc!, b !== null && node.needs(2), weight.shape, kept);
       }
+    } finally {
+      cols?.dispose();
+      cols = null;
     }
     return b ? [gx, gw, gb] : [gx, gw];
   })), [input, weight]);

@@ -2,11 +2,13 @@
  * convTranspose2d (torch.nn.functional.conv_transpose2d): the adjoint of conv2d. Its
  * forward is conv2d's input gradient, its input gradient is conv2d's forward and its
  * weight gradient conv2d's weight gradient with the roles of input and output swapped,
- * so it runs on the same native kernels.
+ * so it runs on the same native kernels (and, for a recorded backward under createGraph,
+ * on the recorded gradient ops of conv_grad_ops.ts).
  */
 import { ArgumentError, ShapeError, fmtShape } from '../../errors';
 import { Tensor } from '../../tensor';
-import { needsGradAny, noGrad, record } from '../../autograd/graph';
+import { isGradEnabled, needsGradAny, noGrad, record, type Node } from '../../autograd/graph';
+import { convBackwardWeight, convForwardOp } from './conv_grad_ops';
 import { add } from '../binary';
 import { sum } from '../reduce';
 import { reshape } from '../view';
@@ -91,10 +93,18 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
   });
   const inputs = b ? [input, weight, b] : [input, weight];
   if (!needsGradAny(inputs)) return y;
-  return record(op, y, inputs, (gy) => noGrad(() => withContiguous([gy, input, weight], (gyc, xc, wc) => {
-    const gx = input.requiresGrad ? nativeConvForward(op, g, gyc!, wc!, null, input.shape) : null;
-    const gw = weight.requiresGrad ? nativeConvBackwardWeight(op, g, gyc!, xc!, false, weight.shape)[0] : null;
-    const gb = b !== null && b.requiresGrad ? sum(gy, batched ? [0, 2, 3] : [1, 2]) : null;
+  // As a conv2d of geometry g, our output is its input and our input its output.
+  const shapes = { x: outShape, w: weight.shape.slice(), y: input.shape.slice() };
+  // A recorded backward (createGraph): the recorded gradient ops, so that it is differentiable.
+  const differentiable = (gy: Tensor, node: Node): (Tensor | null)[] => {
+    const gx = node.needs(0) ? convForwardOp(op, g, shapes, gy, weight) : null;
+    const gw = node.needs(1) ? convBackwardWeight(op, g, shapes, gy, input) : null;
+    return b ? [gx, gw, node.needs(2) ? sum(gy, batched ? [0, 2, 3] : [1, 2]) : null] : [gx, gw];
+  };
+  return record(op, y, inputs, (gy, node) => isGradEnabled() ? differentiable(gy, node) : noGrad(() => withContiguous([gy, input, weight], (gyc, xc, wc) => {
+    const gx = node.needs(0) ? nativeConvForward(op, g, gyc!, wc!, null, input.shape) : null;
+    const gw = node.needs(1) ? nativeConvBackwardWeight(op, g, gyc!, xc!, false, weight.shape)[0] : null;
+    const gb = b !== null && node.needs(2) ? sum(gy, batched ? [0, 2, 3] : [1, 2]) : null;
     return b ? [gx, gw, gb] : [gx, gw];
   })), [input, weight]);
 }
