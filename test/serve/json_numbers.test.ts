@@ -105,6 +105,35 @@ describe('parseJsonNumbers', () => {
     for (const text of declined) expect(native.parseJsonNumbers(text, 1), text).toBeNull();
   });
 
+  it('on 20000 random mutations of valid bodies, accepts only what JSON.parse reads, with its numbers', () => {
+    const r = rng(11);
+    const seeds = ['{"instances":[[1,2.5,-0.125],[3,4e2,5E-3]]}', ' { "inputs" : [ 1 , 2 ] } ', '{"a":[[[1,2]],[[3,4]]]}', '{"a":[0.000123,-0,1e22]}'];
+    const alphabet = '{}[]",:-+.eE0123456789 \n\t\\ab';
+    let accepted = 0;
+    for (let it = 0; it < 20000; it++) {
+      let s = seeds[Math.floor(r() * seeds.length)];
+      for (let m = 1 + Math.floor(r() * 3); m > 0; m--) {
+        const pos = Math.floor(r() * s.length);
+        const c = alphabet[Math.floor(r() * alphabet.length)];
+        const kind = Math.floor(r() * 4);
+        s = kind === 0 ? s.slice(0, pos) + c + s.slice(pos + 1) : kind === 1 ? s.slice(0, pos) + c + s.slice(pos) : kind === 2 ? s.slice(0, pos) + s.slice(pos + 1) : s.slice(0, pos);
+      }
+      const got = native.parseJsonNumbers(s, 1);
+      if (got === null) continue;
+      accepted++;
+      let ref: unknown;
+      try {
+        ref = JSON.parse(s);
+      } catch {
+        throw new Error(`accepted invalid JSON ${JSON.stringify(s)}`);
+      }
+      expect(Object.keys(ref as object), s).toEqual([got[0]]);
+      const flat = ((ref as Record<string, unknown[]>)[got[0]]).flat(Infinity);
+      expect(Array.from(got[2]), s).toEqual(flat);
+    }
+    expect(accepted).toBeGreaterThan(1000);
+  });
+
   it('reads the edge cases JSON.parse reads the same way', () => {
     const cases: Array<[string, number[], number[]]> = [
       ['{"a":[0]}', [1], [0]],
