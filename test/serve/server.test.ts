@@ -251,11 +251,14 @@ describe('errors', () => {
     }));
     const codes = rs.map((r) => r.status);
     console.log(`slow model: codes ${codes.join(', ')} in ${Date.now() - t0} ms`);
-    expect(codes).toEqual([200, 200, 504, 503, 503]);
-    expect(rs[0].json.predictions).toEqual([[0, 2]]);
-    expect(rs[1].json.predictions).toEqual([[2, 2]]);
-    expect(rs[3].headers.get('retry-after')).toBe('1');
-    expect(rs[2].json.error).toContain('800 ms');
+    // Sent 15 ms apart, they arrive in that order on a quiet machine ([200, 200, 504, 503,
+    // 503]); a loaded one may swap neighbours, so check the multiset and each answer.
+    expect([...codes].sort()).toEqual([200, 200, 503, 503, 504]);
+    rs.forEach((r, i) => {
+      if (r.status === 200) expect(r.json.predictions).toEqual([[i * 2, 2]]);
+      if (r.status === 503) expect(r.headers.get('retry-after')).toBe('1');
+      if (r.status === 504) expect(r.json.error).toContain('800 ms');
+    });
     await new Promise((r) => setTimeout(r, 400));
     const again = await post(`${u}/v1/models/slow:predict`, { instances: [[5, 6]] });
     expect(again.status).toBe(200);
