@@ -651,6 +651,38 @@ long direct_rowb_limit() {
 }
 
 #ifdef TF_HAVE_AVX2_KERNELS
+// A GEMV whose columns, split between the threads, would leave each thread runs shorter
+// than the GEMV's 1024-column chunk: the threads split K instead (each streams whole
+// 4 KB runs of its own rows of B into a partial y), then the calling thread adds the
+// partial results. Returns false when splitting N is as good.
+bool gemv_split_k(const GemmArgs<float>& g) {
+  const int64_t threads = std::max(1, num_threads());
+  if (threads < 2 || g.batch != 1 || g.n >= 1024 * threads || g.n < 64 || g.k < 64 * threads) return false;
+  if (g.n * g.k < kMinMacsPerTask * threads) return false;
+  const int64_t parts = threads;
+  const int64_t kpart = (g.k + parts - 1) / parts;
+  std::vector<float> partial(static_cast<size_t>(parts * g.n));
+  parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t q = begin; q < end; ++q) {
+      const int64_t k0 = q * kpart, k1 = std::min(g.k, k0 + kpart);
+      float* y = partial.data() + q * g.n;
+      if (k1 <= k0) {
+        std::fill(y, y + g.n, 0.0f);
+        continue;
+      }
+      gemv_rowb_f32_avx2(g.n, k1 - k0, 1.0f, g.A + k0 * g.csA, g.csA, g.B + k0 * g.rsB, g.rsB, 0.0f, y);
+    }
+  });
+  float* C = g.C;
+  for (int64_t j = 0; j < g.n; ++j) {
+    float sum = partial[static_cast<size_t>(j)];
+    for (int64_t q = 1; q < parts; ++q) sum += partial[static_cast<size_t>(q * g.n + j)];
+    C[j] = g.beta == 0.0f ? g.alpha * sum : g.alpha * sum + g.beta * C[j];
+  }
+  if (g.epi.active()) run_epilogue(g.epi, 1, g.n, C, g.rsC, 1, 0, 0);
+  return true;
+}
+
 bool try_direct(const GemmArgs<float>& g) {
   if (!use_avx2() || g.Bp || g.csC != 1 || g.m > direct_rows_limit() || g.k < 1) return false;
   enum { kRowB, kColB, kGemv } kind;
@@ -658,6 +690,7 @@ bool try_direct(const GemmArgs<float>& g) {
   else if (g.csB == 1 && g.m <= direct_rowb_limit()) kind = kRowB;
   else if (g.rsB == 1 && g.csA == 1) kind = kColB;
   else return false;
+  if (kind == kGemv && gemv_split_k(g)) return true;
   const int nr = kind == kColB ? 4 : kind == kRowB ? 24 : 8;
   const Split s = split_work(g.batch, g.m, g.n, g.k, static_cast<int>(g.m), nr, true);
   const int64_t items = g.batch * s.pn;
