@@ -269,6 +269,8 @@ void packed_block(const UKernel<T>& uk, const PackedLayout<T>& L, int64_t pc, in
 constexpr int64_t kMinMacsPerTask = int64_t(1) << 16;
 // Up to this many multiply-adds (with one K block) a product runs in one pool dispatch.
 constexpr int64_t kSmallMacs = int64_t(1) << 24;
+// Up to this many multiply-adds each thread packs B's panels for its own columns (run_packed).
+constexpr int64_t kOwnBMacs = int64_t(1) << 30;
 // Products smaller than this run on the calling thread alone (see gemm_run).
 constexpr int64_t kSerialMacs = int64_t(1) << 20;
 
