@@ -70,7 +70,7 @@ inline void cpu_relax() {
 // on the condition variable, and how long a caller polls for its job's last chunk before
 // it sleeps: waking a sleeping thread costs tens of microseconds here, as much as a
 // 128^3 product. Bounded (and yielding), so idle workers do not hold a core others want.
-// TF_POOL_SPIN_US overrides (0: never poll).
+// 100 µs by default; TF_POOL_SPIN_US overrides (0: never poll).
 std::chrono::microseconds spin_time() {
   static const long us = [] {
     const char* v = std::getenv("TF_POOL_SPIN_US");
