@@ -122,14 +122,15 @@ void run_packed(const GemmArgs<T>& g, const UKernel<T>& uk) {
   auto c_of = [&](int64_t b) { return g.C + (g.c_offsets ? g.c_offsets[b] : 0); };
   const size_t block_elems = static_cast<size_t>(L.kc * L.n_pad);
 
-  // Up to 1024^3 (and with N wide enough that packing all of A on every thread is cheap
-  // next to its share of the product), one pool dispatch instead of two per K block:
+  // Up to 1024^3, and with at least 128 columns per thread (every thread packs all of A:
+  // about 5% of its share of the product at 128 columns), one pool dispatch instead of two
+  // per K block:
   // items split N first; each packs the B panels of its own columns, K block by K
   // block, then computes them. No thread waits for another between K blocks (on 2 threads
   // 256^3 took 199 against 201-218 µs, 512^3 1511 against 1539-1610, K = 4096 with
   // M = N = 256 3.49 against 3.69 ms; 1024^3 and 2048^3 the same).
   const int64_t macs = g.m * g.n * g.k;
-  const bool own_b = (L.blocks == 1 && macs <= kSmallMacs) || (macs <= kOwnBMacs && g.n >= 64 * threads);
+  const bool own_b = (L.blocks == 1 && macs <= kSmallMacs) || (macs <= kOwnBMacs && g.n >= 128 * threads);
   if (g.batch == 1 && !g.Bp && threads > 1 && own_b) {
     const Split s = split_work(1, g.m, g.n, g.k, kMR, NR, true);
     parallel_for(s.pm * s.pn, 1, [&](int64_t begin, int64_t end) {
