@@ -36,6 +36,10 @@ const FewRowsBlocking& few_rows_blocking() {
 }
 
 #ifdef TF_HAVE_AVX2_KERNELS
+// How far ahead the fused tile prefetches rows of B: v > 0 into L1, v < 0 into L2, |v|
+// rows ahead (16 into L2 measured best; into L1 the rows, 4 KB apart at N = 1024, evict
+// each other). Tuning hooks (undocumented): TF_GEMM_FR_PF, TF_GEMM_FR_PFN (0: the second
+// row tile does not prefetch the next panel), TF_GEMM_FR_FUSED (0: pack every panel first).
 int64_t few_rows_prefetch() {
   static const int64_t v = env_or("TF_GEMM_FR_PF", -16);
   return v;
@@ -43,7 +47,7 @@ int64_t few_rows_prefetch() {
 
 // The tiles of rows [0, m) x columns [j0, j1) of one K block, B read in place (row-major,
 // Brow = row pc of B): for each full panel the first row tile reads B and leaves the packed
-// panel in Bg for the others; a short last panel is packed first.
+// panel in Bg for the others; a short last panel is packed (zero-padded), then computed.
 void few_rows_fused(const UKernel<float>& uk, int64_t kc, int64_t m, int64_t j0, int64_t j1, float alpha,
                     const float* Ap, const float* Brow, int64_t rsB, float* Bg, float beta_now, float* C,
                     int64_t rsC, int64_t csC, bool has_epi, const GemmEpilogue<float>& epi) {
@@ -86,7 +90,8 @@ void run_few_rows(const GemmArgs<T>& g, const UKernel<T>& uk) {
   // B read in place by the first row tile of each panel (float32, AVX2, B's rows contiguous).
   bool fused = false;
 #ifdef TF_HAVE_AVX2_KERNELS
-  fused = std::is_same_v<T, float> && use_avx2() && g.csB == 1 && env_or("TF_GEMM_FR_FUSED", 1) != 0;
+  static const bool fused_on = env_or("TF_GEMM_FR_FUSED", 1) != 0;
+  fused = std::is_same_v<T, float> && use_avx2() && g.csB == 1 && fused_on;
 #endif
   parallel_for(items, grain_for(g.m * s.n_chunk * g.k), [&](int64_t begin, int64_t end) {
     T* Ap = static_cast<T*>(t_pack_a.get(sizeof(T) * static_cast<size_t>(((g.m + kMR - 1) / kMR) * kMR * KC + 16)));
