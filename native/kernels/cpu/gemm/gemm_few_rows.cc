@@ -88,7 +88,7 @@ void run_few_rows(const GemmArgs<T>& g, const UKernel<T>& uk) {
   const Split s = split_work(g.batch, g.m, g.n, g.k, static_cast<int>(g.m), NR, true);
   const int64_t items = g.batch * s.pn;
   // B read in place by the first row tile of each panel (float32, AVX2, B's rows contiguous).
-  bool fused = false;
+  [[maybe_unused]] bool fused = false;
 #ifdef TF_HAVE_AVX2_KERNELS
   static const bool fused_on = env_or("TF_GEMM_FR_FUSED", 1) != 0;
   fused = std::is_same_v<T, float> && use_avx2() && g.csB == 1 && fused_on;
