@@ -75,6 +75,18 @@ void epilogue_ref(const GemmEpilogue<T>& e, int64_t rows, int64_t cols, T* C, in
 extern const UKernelFn<float> kUKernelsF32Avx2[7];
 extern const UKernelFn<double> kUKernelsF64Avx2[7];
 
+// The 6x16 float32 kernel reading its B panel from row-major B (B[p * rsB + j], 16
+// columns) instead of a packed panel, storing the packed copy to Bp (32-byte aligned) as
+// it goes; prefetches B `pf` rows ahead (ukernel_small_avx2.cc).
+using UKernelPackBFn = void (*)(int64_t kc, float alpha, const float* Ap, const float* B, int64_t rsB,
+                                float* Bp, int64_t pf, float beta, float* C, int64_t rsC, int64_t csC);
+extern const UKernelPackBFn kUKernelsF32PackBAvx2[7];
+// The packed 6x16 float32 kernel that also prefetches into L2 one line per step: nb,
+// nb + rsN, ... (the panel a later fused tile reads from B).
+using UKernelPfNextFn = void (*)(int64_t kc, float alpha, const float* Ap, const float* Bp, const float* nb,
+                                 int64_t rsN, float beta, float* C, int64_t rsC, int64_t csC);
+extern const UKernelPfNextFn kUKernelsF32PfNextAvx2[7];
+
 // Vectorised epilogue for float32 (falls back to the scalar one when csC != 1).
 void epilogue_f32_avx2(const GemmEpilogue<float>& e, int64_t rows, int64_t cols, float* C,
                        int64_t rsC, int64_t csC, int64_t i0, int64_t j0);
