@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../../../runtime/allocator.h"
 #include "../../../runtime/cpu_features.h"
 #include "../../../runtime/thread_pool.h"
 #include "../gemm/gemm.h"
@@ -377,6 +378,28 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
   }
   const T* wa = bias ? waug.data() : w;
   const int64_t ldw = bias ? rows : d.r, depth = bias ? rows : d.r;
+  // With few positions per image in a block (strided layers on small images: the critic's
+  // 8x8 -> 4x4, or large images cut into blocks of a few rows), W · cols would pack the
+  // weight again for every image of every block: then the product runs transposed,
+  // yᵀ [positions, kg] = colsᵀ · W_gᵀ, on the weight packed once per call (pack_b_full).
+  static const int64_t wt_positions = [] {
+    const char* v = std::getenv("TF_CONV_WT_POSITIONS");  // tuning hook (undocumented)
+    return v && *v ? std::atol(v) : 256;
+  }();
+  // (Only for deep reductions: with a few taps the weight is cheap to pack and the
+  // transposed product's strided stores into y cost more.)
+  const bool transposed = !gemm1x1 && d.pb <= wt_positions && depth >= 256 && tasks > g.groups;
+  const size_t packed_per_group = transposed ? packed_b_elements<T>(depth, d.kg) : 0;
+  const size_t packed_bytes = std::max<size_t>(1, packed_per_group * static_cast<size_t>(g.groups)) * sizeof(T);
+  T* wpacked = transposed ? static_cast<T*>(host_alloc(packed_bytes)) : nullptr;
+  struct FreeOnExit {
+    T* p;
+    size_t bytes;
+    ~FreeOnExit() { if (p) host_free(p, bytes); }
+  } free_packed{wpacked, packed_bytes};
+  if (transposed)
+    for (int64_t gi = 0; gi < g.groups; ++gi)  // B (r, k) = W_g[k, r]
+      pack_b_full<T>(depth, d.kg, wa + gi * d.kg * ldw, 1, ldw, wpacked + gi * packed_per_group);
   parallel_for(tasks, 1, [&](int64_t tb, int64_t te) {
     std::vector<T> cols;
     std::vector<int64_t> offs;
@@ -406,6 +429,15 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
       }
       GemmArgs<T> a;
       a.batch = b.imgs;
+      if (transposed) {
+        a.a_offsets = offs.data() + b.imgs; a.c_offsets = offs.data() + 2 * b.imgs;
+        a.m = b.pn; a.n = d.kg; a.k = depth;
+        a.A = buf; a.rsA = 1; a.csA = b.width();
+        a.Bp = wpacked + gi * packed_per_group;
+        a.C = yb; a.rsC = 1; a.csC = d.p;
+        gemm_run<T>(a);
+        continue;
+      }
       a.a_offsets = offs.data(); a.b_offsets = offs.data() + b.imgs; a.c_offsets = offs.data() + 2 * b.imgs;
       a.m = d.kg; a.n = b.pn; a.k = depth;
       a.A = wa + gi * d.kg * ldw; a.rsA = ldw; a.csA = 1;
