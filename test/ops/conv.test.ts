@@ -229,6 +229,13 @@ describe('strided convolutions (im2col / col2im through the stride phases) again
     { n: 2, c: 24, h: 29, w: 30, k: 9, kh: 4, kw: 4, stride: 2, padding: 1 },
     // larger channel counts (the critic's shape, small)
     { n: 2, c: 32, h: 8, w: 8, k: 24, kh: 4, kw: 4, stride: 2, padding: 1 },
+    // deep reductions with few positions per block: the products run transposed on the
+    // weight packed once per call (forward: depth >= 256; input gradient: >= 64 output
+    // channels per group), whole images, several blocks per image, groups, stride 1 too
+    { n: 5, c: 32, h: 8, w: 8, k: 64, kh: 4, kw: 4, stride: 2, padding: 1 },
+    { n: 3, c: 64, h: 7, w: 9, k: 128, kh: 4, kw: 4, stride: 2, padding: 1, groups: 2, bias: false },
+    { n: 2, c: 16, h: 34, w: 33, k: 64, kh: 3, kw: 3, stride: 2, padding: 1 },
+    { n: 2, c: 64, h: 6, w: 6, k: 128, kh: 3, kw: 3, dilation: 2, padding: 2, groups: 2 },
     // dilated strided layers and 1x1 stride 2 keep the plain strided gathers
     { n: 2, c: 3, h: 12, w: 11, k: 4, kh: 3, kw: 3, stride: 2, dilation: 2, padding: 2 },
     { n: 2, c: 8, h: 9, w: 10, k: 5, kh: 1, kw: 1, stride: 2 },

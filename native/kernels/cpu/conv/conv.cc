@@ -122,6 +122,53 @@ void gemm_call(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsA, int64_t
   gemm_run<T>(a);
 }
 
+// Positions per block up to which the im2col paths run their products transposed on a
+// weight packed once per call (see conv2d_forward).
+int64_t transposed_positions() {
+  static const int64_t v = [] {
+    const char* e = std::getenv("TF_CONV_WT_POSITIONS");  // tuning hook (undocumented)
+    return e && *e ? std::atol(e) : 256;
+  }();
+  return v;
+}
+
+// One k x n B operand per group, packed (pack_b_full) once: group gi's element (p, j) is
+// B0[gi * group_stride + p * rsB + j * csB]. Empty when `pack` is false.
+template <typename T>
+class PackedGroups {
+ public:
+  PackedGroups(bool pack, int64_t groups, int64_t k, int64_t n, const T* B0, int64_t group_stride, int64_t rsB,
+               int64_t csB)
+      : per_(pack ? packed_b_elements<T>(k, n) : 0),
+        bytes_(std::max<size_t>(1, per_ * static_cast<size_t>(groups)) * sizeof(T)),
+        p_(pack ? static_cast<T*>(host_alloc(bytes_)) : nullptr) {
+    if (pack)
+      for (int64_t gi = 0; gi < groups; ++gi) pack_b_full<T>(k, n, B0 + gi * group_stride, rsB, csB, p_ + gi * per_);
+  }
+  ~PackedGroups() {
+    if (p_) host_free(p_, bytes_);
+  }
+  PackedGroups(const PackedGroups&) = delete;
+  PackedGroups& operator=(const PackedGroups&) = delete;
+  const T* group(int64_t gi) const { return p_ + gi * per_; }
+
+ private:
+  size_t per_, bytes_;
+  T* p_;
+};
+
+// C [m x n] (element (i, j) at C[i + j * csC]) = A [m x k] (element (i, p) at A[i + p * csA])
+// · the packed B: a product whose rows (positions) are contiguous in A and C.
+template <typename T>
+void gemm_packed_t(int64_t m, int64_t n, int64_t k, const T* A, int64_t csA, const T* Bp, T* C, int64_t csC) {
+  GemmArgs<T> a;
+  a.m = m; a.n = n; a.k = k;
+  a.A = A; a.rsA = 1; a.csA = csA;
+  a.Bp = Bp;
+  a.C = C; a.rsC = 1; a.csC = csC;
+  gemm_run<T>(a);
+}
+
 bool is_1x1(const ConvGeom& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.oh == g.h && g.ow == g.w;
 }
@@ -382,24 +429,10 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
   // 8x8 -> 4x4, or large images cut into blocks of a few rows), W · cols would pack the
   // weight again for every image of every block: then the product runs transposed,
   // yᵀ [positions, kg] = colsᵀ · W_gᵀ, on the weight packed once per call (pack_b_full).
-  static const int64_t wt_positions = [] {
-    const char* v = std::getenv("TF_CONV_WT_POSITIONS");  // tuning hook (undocumented)
-    return v && *v ? std::atol(v) : 256;
-  }();
   // (Only for deep reductions: with a few taps the weight is cheap to pack and the
   // transposed product's strided stores into y cost more.)
-  const bool transposed = !gemm1x1 && d.pb <= wt_positions && depth >= 256 && tasks > g.groups;
-  const size_t packed_per_group = transposed ? packed_b_elements<T>(depth, d.kg) : 0;
-  const size_t packed_bytes = std::max<size_t>(1, packed_per_group * static_cast<size_t>(g.groups)) * sizeof(T);
-  T* wpacked = transposed ? static_cast<T*>(host_alloc(packed_bytes)) : nullptr;
-  struct FreeOnExit {
-    T* p;
-    size_t bytes;
-    ~FreeOnExit() { if (p) host_free(p, bytes); }
-  } free_packed{wpacked, packed_bytes};
-  if (transposed)
-    for (int64_t gi = 0; gi < g.groups; ++gi)  // B (r, k) = W_g[k, r]
-      pack_b_full<T>(depth, d.kg, wa + gi * d.kg * ldw, 1, ldw, wpacked + gi * packed_per_group);
+  const bool transposed = !gemm1x1 && d.pb <= transposed_positions() && depth >= 256 && tasks > g.groups;
+  const PackedGroups<T> wpk(transposed, g.groups, depth, d.kg, wa, d.kg * ldw, 1, ldw);  // B (r, k) = W_g[k, r]
   parallel_for(tasks, 1, [&](int64_t tb, int64_t te) {
     std::vector<T> cols;
     std::vector<int64_t> offs;
@@ -433,7 +466,7 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
         a.a_offsets = offs.data() + b.imgs; a.c_offsets = offs.data() + 2 * b.imgs;
         a.m = b.pn; a.n = d.kg; a.k = depth;
         a.A = buf; a.rsA = 1; a.csA = b.width();
-        a.Bp = wpacked + gi * packed_per_group;
+        a.Bp = wpk.group(gi);
         a.C = yb; a.rsC = 1; a.csC = d.p;
         gemm_run<T>(a);
         continue;
@@ -511,6 +544,10 @@ void conv2d_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
   const int threads = num_threads();
   const size_t width = static_cast<size_t>(d.m * d.pb);
   // dcols [R, width] = W_gᵀ [R, kg] · gy(block) [kg, width], then scattered back (col2im).
+  // With few positions per block, W_gᵀ would be packed again for every block: then
+  // dcolsᵀ = gy(block)ᵀ · W_g runs on W_g packed once (as in the forward).
+  const bool transposed = !gemm1x1 && d.pb <= transposed_positions() && d.kg >= 64 && d.blocks > 1;
+  const PackedGroups<T> wpk(transposed, g.groups, d.kg, d.r, w, d.kg * d.r, d.r, 1);  // B (k, r) = W_g[k, r]
   if (d.nb == 1) {
     // Blocks of whole images touch disjoint parts of gx: threads split over blocks.
     parallel_for(g.groups * d.blocks, 1, [&](int64_t tb, int64_t te) {
@@ -532,7 +569,10 @@ void conv2d_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
           continue;
         }
         cols.resize(static_cast<size_t>(d.r) * width);
-        gemm_call<T>(d.r, b.width(), d.kg, wg, 1, d.r, A, rsA, 1, T(0), cols.data(), b.width(), nullptr);
+        if (transposed)
+          gemm_packed_t<T>(b.width(), d.r, d.kg, A, rsA, wpk.group(gi), cols.data(), b.width());
+        else
+          gemm_call<T>(d.r, b.width(), d.kg, wg, 1, d.r, A, rsA, 1, T(0), cols.data(), b.width(), nullptr);
         for (int64_t i = 0; i < b.imgs; ++i) {
           T* gxg = gx + ((b.n0 + i) * g.c + gi * d.cg) * d.hw;
           std::fill(gxg, gxg + d.cg * d.hw, T(0));
@@ -559,7 +599,10 @@ void conv2d_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
         std::fill(gxg, gxg + d.cg * d.hw, T(0));
         for (int64_t p0 = 0; p0 < d.p; p0 += d.pb) {
           const int64_t pn = std::min(d.pb, d.p - p0);
-          gemm_call<T>(d.r, pn, d.kg, wg, 1, d.r, gyg + p0, d.p, 1, T(0), cols.data(), pn, nullptr);
+          if (transposed)
+            gemm_packed_t<T>(pn, d.r, d.kg, gyg + p0, d.p, wpk.group(gi), cols.data(), pn);
+          else
+            gemm_call<T>(d.r, pn, d.kg, wg, 1, d.r, gyg + p0, d.p, 1, T(0), cols.data(), pn, nullptr);
           kn.col2im(g, d.cg, cols.data(), pn, p0, pn, gxg);
         }
       }
