@@ -53,11 +53,11 @@ export const suites = {
 // Convolutions (float32, NCHW, bias): 2·N·K·OH·OW·(C/groups)·KH·KW flops forward, three
 // times that forward+backward (input, weight and bias gradients; the output gradient is a
 // fixed tensor). `conv` holds the layer; shapes[0] is the input.
-const convLayer = (name, n, c, h, w, k, ks, pad, groups = 1) => {
-  const oh = h + 2 * pad - ks + 1;
-  const ow = w + 2 * pad - ks + 1;
+const convLayer = (name, n, c, h, w, k, ks, pad, groups = 1, stride = 1) => {
+  const oh = Math.floor((h + 2 * pad - ks) / stride) + 1;
+  const ow = Math.floor((w + 2 * pad - ks) / stride) + 1;
   const flops = 2 * n * k * oh * ow * (c / groups) * ks * ks;
-  const conv = { n, c, h, w, k, ks, pad, groups };
+  const conv = { n, c, h, w, k, ks, pad, groups, stride, oh, ow };
   return [
     { name: `${name} fwd`, op: 'conv2d', conv, shapes: [[n, c, h, w]], flops },
     { name: `${name} fwd+bwd`, op: 'conv2dTrain', conv, shapes: [[n, c, h, w]], flops: 3 * flops },
@@ -71,6 +71,12 @@ suites.conv = [
   ...convLayer('1x1, N32 C256 28x28 K512', 32, 256, 28, 28, 512, 1, 0),
   ...convLayer('LeNet-5 conv1 5x5 pad 2, N64 C1 28x28 K6', 64, 1, 28, 28, 6, 5, 2),
   ...convLayer('LeNet-5 conv2 5x5, N64 C6 14x14 K16', 64, 6, 14, 14, 16, 5, 0),
+  // Strided layers: a DCGAN / WGAN critic (4x4 stride 2 pad 1) and ResNet downsampling.
+  ...convLayer('critic 4x4 s2 pad 1, N32 C3 32x32 K64', 32, 3, 32, 32, 64, 4, 1, 1, 2),
+  ...convLayer('critic 4x4 s2 pad 1, N32 C64 16x16 K128', 32, 64, 16, 16, 128, 4, 1, 1, 2),
+  ...convLayer('critic 4x4 s2 pad 1, N32 C128 8x8 K256', 32, 128, 8, 8, 256, 4, 1, 1, 2),
+  ...convLayer('ResNet 3x3 s2 pad 1, N32 C64 56x56 K128', 32, 64, 56, 56, 128, 3, 1, 1, 2),
+  ...convLayer('ResNet 1x1 s2, N32 C64 56x56 K128', 32, 64, 56, 56, 128, 1, 0, 1, 2),
 ];
 
 // TF_BENCH_ONLY (set by run.mjs --only): keep only the workloads whose name contains it

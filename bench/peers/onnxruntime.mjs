@@ -27,8 +27,8 @@ const graphs = {
   matmul: () => [{ op: 'MatMul', inputs: ['x0', 'x1'], outputs: ['y'] }],
   // A Conv node with constant weight and bias (inference only: conv2dTrain has no peer here).
   conv2d: (w) => {
-    const { c, k, ks, pad, groups } = w.conv;
-    const nodes = [{ op: 'Conv', inputs: ['x0', 'w', 'b'], outputs: ['y'], attrs: { kernel_shape: [ks, ks], pads: [pad, pad, pad, pad], strides: [1, 1], group: groups } }];
+    const { c, k, ks, pad, groups, stride = 1 } = w.conv;
+    const nodes = [{ op: 'Conv', inputs: ['x0', 'w', 'b'], outputs: ['y'], attrs: { kernel_shape: [ks, ks], pads: [pad, pad, pad, pad], strides: [stride, stride], group: groups } }];
     const wShape = [k, c / groups, ks, ks];
     const wn = wShape.reduce((a, b) => a * b, 1);
     nodes.initializers = [

@@ -67,21 +67,21 @@ const models = {
   },
   // Convolutions (suite conv): a layer's forward, or forward and all three gradients.
   conv2d: (w) => {
-    const { n, c, h, w: wd, k, ks, pad, groups } = w.conv;
+    const { n, c, h, w: wd, k, ks, pad, groups, stride } = w.conv;
     const x = tf.randn([n, c, h, wd]);
     const weight = tf.randn([k, c / groups, ks, ks]);
     const bias = tf.randn([k]);
-    return () => tf.conv2d(x, weight, bias, { padding: pad, groups }).dispose();
+    return () => tf.conv2d(x, weight, bias, { padding: pad, groups, stride }).dispose();
   },
   conv2dTrain: (w) => {
-    const { n, c, h, w: wd, k, ks, pad, groups } = w.conv;
+    const { n, c, h, w: wd, k, ks, pad, groups, stride, oh, ow } = w.conv;
     const x = tf.randn([n, c, h, wd]).requiresGrad_();
     const weight = tf.randn([k, c / groups, ks, ks]).requiresGrad_();
     const bias = tf.randn([k]).requiresGrad_();
-    const gy = tf.randn([n, k, h + 2 * pad - ks + 1, wd + 2 * pad - ks + 1]);
+    const gy = tf.randn([n, k, oh, ow]);
     return () => tf.tidy(() => {
       for (const t of [x, weight, bias]) { t.grad?.dispose(); t.grad = null; }
-      tf.conv2d(x, weight, bias, { padding: pad, groups }).backward(gy);
+      tf.conv2d(x, weight, bias, { padding: pad, groups, stride }).backward(gy);
     });
   },
   mlpInfer: (w) => {

@@ -124,18 +124,17 @@ def torch_models():
 
         def run():
             with torch.no_grad():
-                torch.nn.functional.conv2d(x, weight, bias, padding=c["pad"], groups=c["groups"])
+                torch.nn.functional.conv2d(x, weight, bias, stride=c["stride"], padding=c["pad"], groups=c["groups"])
         return run
 
     def conv2d_train(w):
         c, x, weight, bias = conv_parts(w, True)
-        oh, ow = c["h"] + 2 * c["pad"] - c["ks"] + 1, c["w"] + 2 * c["pad"] - c["ks"] + 1
-        gy = torch.randn(c["n"], c["k"], oh, ow)
+        gy = torch.randn(c["n"], c["k"], c["oh"], c["ow"])
 
         def run():
             for t in (x, weight, bias):
                 t.grad = None
-            torch.nn.functional.conv2d(x, weight, bias, padding=c["pad"], groups=c["groups"]).backward(gy)
+            torch.nn.functional.conv2d(x, weight, bias, stride=c["stride"], padding=c["pad"], groups=c["groups"]).backward(gy)
         return run
 
 

@@ -208,6 +208,57 @@ describe('direct kernel (few input channels, stride 1) against the float64 refer
   });
 });
 
+describe('strided convolutions (im2col / col2im through the stride phases) against the float64 reference', () => {
+  // Stride > 1 without dilation splits each channel into its stride phases before building
+  // the columns (and accumulates the input gradient on the phases): kernels larger and
+  // smaller than the stride, odd inputs, paddings, groups, batch 1, whole images and several
+  // column blocks per image, and dilated strided layers (no phases) beside them.
+  const FIXED: Conv2dCase[] = [
+    { n: 2, c: 3, h: 16, w: 16, k: 8, kh: 4, kw: 4, stride: 2, padding: 1 },
+    { n: 3, c: 5, h: 9, w: 7, k: 6, kh: 4, kw: 4, stride: 2, padding: 1 },
+    { n: 1, c: 4, h: 15, w: 13, k: 5, kh: 3, kw: 3, stride: 2, padding: 1 },
+    { n: 2, c: 3, h: 11, w: 12, k: 4, kh: 5, kw: 5, stride: 2, padding: 2, bias: false },
+    { n: 2, c: 2, h: 13, w: 10, k: 3, kh: 2, kw: 2, stride: 3 },
+    { n: 1, c: 3, h: 10, w: 17, k: 4, kh: 3, kw: 5, stride: [2, 3], padding: [1, 2] },
+    { n: 2, c: 4, h: 7, w: 9, k: 6, kh: 3, kw: 1, stride: [2, 1], padding: [1, 0], groups: 2 },
+    { n: 2, c: 6, h: 8, w: 11, k: 3, kh: 1, kw: 3, stride: [1, 2], groups: 3 },
+    { n: 1, c: 2, h: 6, w: 6, k: 3, kh: 3, kw: 3, stride: 2, padding: 3 },
+    { n: 1, c: 2, h: 5, w: 5, k: 2, kh: 5, kw: 5, stride: 4, padding: 2, unbatched: true },
+    // several column blocks per image (partial phase splits), at batch 1 and 2
+    { n: 1, c: 40, h: 33, w: 31, k: 7, kh: 3, kw: 3, stride: 2, padding: 1 },
+    { n: 2, c: 24, h: 29, w: 30, k: 9, kh: 4, kw: 4, stride: 2, padding: 1 },
+    // larger channel counts (the critic's shape, small)
+    { n: 2, c: 32, h: 8, w: 8, k: 24, kh: 4, kw: 4, stride: 2, padding: 1 },
+    // deep reductions with few positions per block: the products run transposed on the
+    // weight packed once per call (forward: depth >= 256; input gradient: >= 64 output
+    // channels per group), whole images, several blocks per image, groups, stride 1 too
+    { n: 5, c: 32, h: 8, w: 8, k: 64, kh: 4, kw: 4, stride: 2, padding: 1 },
+    { n: 7, c: 64, h: 7, w: 9, k: 128, kh: 4, kw: 4, stride: 2, padding: 1, groups: 2, bias: false },
+    { n: 2, c: 16, h: 34, w: 33, k: 64, kh: 3, kw: 3, stride: 2, padding: 1 },
+    { n: 2, c: 64, h: 6, w: 6, k: 128, kh: 3, kw: 3, dilation: 2, padding: 2, groups: 2 },
+    // dilated strided layers and 1x1 stride 2 keep the plain strided gathers
+    { n: 2, c: 3, h: 12, w: 11, k: 4, kh: 3, kw: 3, stride: 2, dilation: 2, padding: 2 },
+    { n: 2, c: 8, h: 9, w: 10, k: 5, kh: 1, kw: 1, stride: 2 },
+  ];
+  it.each(FIXED.map((cs, i) => [JSON.stringify(cs), cs, i] as const))('%s', (_name, cs, i) => runConv2dCase(cs, 600 + i));
+  it('30 random strided configurations', () => {
+    const r = rng(17);
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    const cases: Conv2dCase[] = [];
+    while (cases.length < 30) {
+      const groups = [1, 1, 2][int(0, 2)];
+      const cs: Conv2dCase = {
+        n: int(1, 3), c: groups * int(1, 4), h: int(1, 17), w: int(1, 17), k: groups * int(1, 4), kh: int(1, 5), kw: int(1, 5),
+        stride: [int(1, 4), int(2, 4)], padding: [int(0, 3), int(0, 3)], groups, bias: r() < 0.7,
+      };
+      if (r() < 0.5) cs.stride = [cs.stride![1], cs.stride![0]];
+      const g = geometry(cs);
+      if (g.oh >= 1 && g.ow >= 1) cases.push(cs);
+    }
+    cases.forEach((cs, i) => runConv2dCase(cs, 700 + i));
+  });
+});
+
 describe('conv1d against the float64 reference', () => {
   const CASES: { n: number; c: number; l: number; k: number; kl: number; stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number; bias?: boolean; unbatched?: boolean }[] = [
     { n: 2, c: 3, l: 10, k: 4, kl: 3, padding: 1 },

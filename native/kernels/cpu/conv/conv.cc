@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../../../runtime/allocator.h"
 #include "../../../runtime/cpu_features.h"
 #include "../../../runtime/thread_pool.h"
 #include "../gemm/gemm.h"
@@ -121,6 +122,53 @@ void gemm_call(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsA, int64_t
   gemm_run<T>(a);
 }
 
+// Positions per block up to which the im2col paths run their products transposed on a
+// weight packed once per call (see conv2d_forward).
+int64_t transposed_positions() {
+  static const int64_t v = [] {
+    const char* e = std::getenv("TF_CONV_WT_POSITIONS");  // tuning hook (undocumented)
+    return e && *e ? std::atol(e) : 256;
+  }();
+  return v;
+}
+
+// One k x n B operand per group, packed (pack_b_full) once: group gi's element (p, j) is
+// B0[gi * group_stride + p * rsB + j * csB]. Empty when `pack` is false.
+template <typename T>
+class PackedGroups {
+ public:
+  PackedGroups(bool pack, int64_t groups, int64_t k, int64_t n, const T* B0, int64_t group_stride, int64_t rsB,
+               int64_t csB)
+      : per_(pack ? packed_b_elements<T>(k, n) : 0),
+        bytes_(std::max<size_t>(1, per_ * static_cast<size_t>(groups)) * sizeof(T)),
+        p_(pack ? static_cast<T*>(host_alloc(bytes_)) : nullptr) {
+    if (pack)
+      for (int64_t gi = 0; gi < groups; ++gi) pack_b_full<T>(k, n, B0 + gi * group_stride, rsB, csB, p_ + gi * per_);
+  }
+  ~PackedGroups() {
+    if (p_) host_free(p_, bytes_);
+  }
+  PackedGroups(const PackedGroups&) = delete;
+  PackedGroups& operator=(const PackedGroups&) = delete;
+  const T* group(int64_t gi) const { return p_ + gi * per_; }
+
+ private:
+  size_t per_, bytes_;
+  T* p_;
+};
+
+// C [m x n] (element (i, j) at C[i + j * csC]) = A [m x k] (element (i, p) at A[i + p * csA])
+// · the packed B: a product whose rows (positions) are contiguous in A and C.
+template <typename T>
+void gemm_packed_t(int64_t m, int64_t n, int64_t k, const T* A, int64_t csA, const T* Bp, T* C, int64_t csC) {
+  GemmArgs<T> a;
+  a.m = m; a.n = n; a.k = k;
+  a.A = A; a.rsA = 1; a.csA = csA;
+  a.Bp = Bp;
+  a.C = C; a.rsC = 1; a.csC = csC;
+  gemm_run<T>(a);
+}
+
 bool is_1x1(const ConvGeom& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.oh == g.h && g.ow == g.w;
 }
@@ -146,13 +194,28 @@ bool direct_fits(const ConvGeom& g) {
 }
 
 // The input gradient of a convolution the direct kernel takes is a convolution with
-// K*KH*KW taps, run directly when that stays below this depth.
+// K*KH*KW taps, run directly when that stays below this depth. With rows W + KW-1 wide
+// (direct_row_width) LeNet-5's conv2 input gradient (depth 400) runs 1.3-1.8x faster than
+// im2col + GEMM + col2im (1 thread, 2-core Zen 3).
 int64_t direct_backward_depth() {
   static const int64_t depth = [] {
     const char* v = std::getenv("TF_CONV_DIRECT_BWD_DEPTH");  // tuning hook (undocumented)
-    return v && *v ? std::atol(v) : 0;
+    return v && *v ? std::atol(v) : 512;
   }();
   return depth;
+}
+
+// Row width of the direct kernel's buffer. Output position q = oh*L + ow reads buffer column
+// ow + j*DW of row oh + i*DH, buffer column b holding input column b - PW. With both paddings
+// non-negative, a row needs only W + max(PW, PR) columns (PR: the right padding): a read past
+// the row's end wraps into the next row's left padding, which is zero as well. (A stride-1
+// input gradient pads KW-1 on both sides: rows W + KW-1 wide instead of W + 2*(KW-1).)
+// Otherwise (negative padding crops) rows are OW + (KW-1)*DW wide, as the reads span.
+int64_t direct_row_width(const ConvGeom& g) {
+  const int64_t span = g.ow + (g.kw - 1) * g.dw;  // PW + W + PR
+  const int64_t pr = span - g.pw - g.w;
+  if (g.pw < 0 || pr < 0) return span;
+  return std::max(g.ow, g.w + std::max(g.pw, pr));
 }
 
 // Rows [oh0 - ph, oh0 - ph + in_rows) of the C channels of one image x [C, H, W] into the
@@ -199,10 +262,11 @@ void direct_backward_weight(const ConvGeom& g, const float* x, const float* gy, 
 #endif
   const int64_t depth = g.c * g.kh * g.kw;
   const int64_t kpad = (g.k + 3) / 4 * 4;
-  const int64_t wpad = g.ow + (g.kw - 1) * g.dw;
+  const int64_t wpad = direct_row_width(g);
   const int64_t plane = (g.oh + (g.kh - 1) * g.dh) * wpad;
   const int64_t qn = (g.oh * wpad + 7) / 8 * 8;
-  const int64_t xs = g.c * plane + qn, gs = kpad * qn;  // per-image buffer sizes
+  // Per-image buffer sizes; reads of the last channel run up to (KW-1)*DW past its plane.
+  const int64_t xs = g.c * plane + qn + (g.kw - 1) * g.dw, gs = kpad * qn;
   // Images per pass: the accumulators stay in registers over up to 8 images whose buffers
   // together stay within about 96 KB.
   const int64_t m = std::max<int64_t>(1, std::min<int64_t>(8, 24576 / (xs + gs)));
@@ -261,7 +325,7 @@ void direct_forward(const ConvGeom& g, const float* x, const float* w, const flo
     for (int64_t t = 0; t < depth; ++t) wp[((k / kr) * depth + t) * kr + k % kr] = w[k * depth + t];
     if (bias) bp[k] = bias[k];
   }
-  const int64_t wpad = g.ow + (g.kw - 1) * g.dw;                            // buffer row width
+  const int64_t wpad = direct_row_width(g);                            // buffer row width
   static const int64_t target_q = [] {
     const char* v = std::getenv("TF_CONV_DIRECT_Q");  // tuning hook (undocumented)
     return v && *v ? std::atol(v) : 0;
@@ -276,7 +340,7 @@ void direct_forward(const ConvGeom& g, const float* x, const float* w, const flo
   const std::vector<int64_t> off = direct_offsets(g, wpad, plane);
   const int64_t blocks = (g.oh + rb - 1) / rb;
   parallel_for(g.n * blocks, 1, [&](int64_t tb, int64_t te) {
-    std::vector<float> xp(static_cast<size_t>(g.c * plane + qmax), 0.f);
+    std::vector<float> xp(static_cast<size_t>(g.c * plane + qmax + (g.kw - 1) * g.dw), 0.f);
     std::vector<float> ot(static_cast<size_t>(kpad * qmax));
     for (int64_t task = tb; task < te; ++task) {
       const int64_t n = task / blocks, oh0 = (task % blocks) * rb, rows = std::min(rb, g.oh - oh0);
@@ -361,6 +425,14 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
   }
   const T* wa = bias ? waug.data() : w;
   const int64_t ldw = bias ? rows : d.r, depth = bias ? rows : d.r;
+  // With few positions per image in a block (strided layers on small images: the critic's
+  // 8x8 -> 4x4, or large images cut into blocks of a few rows), W · cols would pack the
+  // weight again for every image of every block: then the product runs transposed,
+  // yᵀ [positions, kg] = colsᵀ · W_gᵀ, on the weight packed once per call (pack_b_full).
+  // (Only for deep reductions: with a few taps the weight is cheap to pack and the
+  // transposed product's strided stores into y cost more.)
+  const bool transposed = !gemm1x1 && d.pb <= transposed_positions() && depth >= 256 && tasks > g.groups;
+  const PackedGroups<T> wpk(transposed, g.groups, depth, d.kg, wa, d.kg * ldw, 1, ldw);  // B (r, k) = W_g[k, r]
   parallel_for(tasks, 1, [&](int64_t tb, int64_t te) {
     std::vector<T> cols;
     std::vector<int64_t> offs;
@@ -390,6 +462,15 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
       }
       GemmArgs<T> a;
       a.batch = b.imgs;
+      if (transposed) {
+        a.a_offsets = offs.data() + b.imgs; a.c_offsets = offs.data() + 2 * b.imgs;
+        a.m = b.pn; a.n = d.kg; a.k = depth;
+        a.A = buf; a.rsA = 1; a.csA = b.width();
+        a.Bp = wpk.group(gi);
+        a.C = yb; a.rsC = 1; a.csC = d.p;
+        gemm_run<T>(a);
+        continue;
+      }
       a.a_offsets = offs.data(); a.b_offsets = offs.data() + b.imgs; a.c_offsets = offs.data() + 2 * b.imgs;
       a.m = d.kg; a.n = b.pn; a.k = depth;
       a.A = wa + gi * d.kg * ldw; a.rsA = ldw; a.csA = 1;
@@ -463,6 +544,10 @@ void conv2d_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
   const int threads = num_threads();
   const size_t width = static_cast<size_t>(d.m * d.pb);
   // dcols [R, width] = W_gᵀ [R, kg] · gy(block) [kg, width], then scattered back (col2im).
+  // With few positions per block, W_gᵀ would be packed again for every block: then
+  // dcolsᵀ = gy(block)ᵀ · W_g runs on W_g packed once (as in the forward).
+  const bool transposed = !gemm1x1 && d.pb <= transposed_positions() && d.kg >= 64 && d.blocks > 1;
+  const PackedGroups<T> wpk(transposed, g.groups, d.kg, d.r, w, d.kg * d.r, d.r, 1);  // B (k, r) = W_g[k, r]
   if (d.nb == 1) {
     // Blocks of whole images touch disjoint parts of gx: threads split over blocks.
     parallel_for(g.groups * d.blocks, 1, [&](int64_t tb, int64_t te) {
@@ -484,7 +569,10 @@ void conv2d_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
           continue;
         }
         cols.resize(static_cast<size_t>(d.r) * width);
-        gemm_call<T>(d.r, b.width(), d.kg, wg, 1, d.r, A, rsA, 1, T(0), cols.data(), b.width(), nullptr);
+        if (transposed)
+          gemm_packed_t<T>(b.width(), d.r, d.kg, A, rsA, wpk.group(gi), cols.data(), b.width());
+        else
+          gemm_call<T>(d.r, b.width(), d.kg, wg, 1, d.r, A, rsA, 1, T(0), cols.data(), b.width(), nullptr);
         for (int64_t i = 0; i < b.imgs; ++i) {
           T* gxg = gx + ((b.n0 + i) * g.c + gi * d.cg) * d.hw;
           std::fill(gxg, gxg + d.cg * d.hw, T(0));
@@ -511,7 +599,10 @@ void conv2d_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
         std::fill(gxg, gxg + d.cg * d.hw, T(0));
         for (int64_t p0 = 0; p0 < d.p; p0 += d.pb) {
           const int64_t pn = std::min(d.pb, d.p - p0);
-          gemm_call<T>(d.r, pn, d.kg, wg, 1, d.r, gyg + p0, d.p, 1, T(0), cols.data(), pn, nullptr);
+          if (transposed)
+            gemm_packed_t<T>(pn, d.r, d.kg, gyg + p0, d.p, wpk.group(gi), cols.data(), pn);
+          else
+            gemm_call<T>(d.r, pn, d.kg, wg, 1, d.r, gyg + p0, d.p, 1, T(0), cols.data(), pn, nullptr);
           kn.col2im(g, d.cg, cols.data(), pn, p0, pn, gxg);
         }
       }

@@ -8,7 +8,10 @@
 // The algorithm is picked per shape (conv_plan): a direct kernel for depthwise (one input
 // channel per group), Winograd for 3x3 stride 1 with enough channels, a plain GEMM for 1x1
 // stride-1 unpadded convolutions, the direct kernel of direct.h for few input channels at
-// stride 1, and im2col feeding the packed GEMM otherwise.
+// stride 1, and im2col feeding the packed GEMM otherwise. Strided im2col / col2im (no
+// dilation) go through the input split once into its stride phases (unit-stride copies per
+// tap); with few positions per column block the products run transposed on the weight
+// packed once per call, instead of packing it again per block.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -28,7 +31,8 @@ struct ConvGeom {
 // kWinograd: F(4x4, 3x3) for float32 forwards and input gradients of 3x3 stride-1
 // convolutions with enough channels (float64 and the weight gradient use im2col).
 // kDirect: the direct float32 forward of direct.h for few input channels (C*KH*KW small)
-// at stride 1 (float64 and the gradients use im2col).
+// at stride 1; its input gradient (K*KH*KW <= 512, C >= 4) and weight gradient
+// (C*KH*KW <= 256) run direct too (float64 uses im2col).
 enum class ConvAlgo : int { kIm2col = 0, kGemm1x1 = 1, kDepthwise = 2, kWinograd = 3, kDirect = 4 };
 
 // The algorithm conv2d_* use for g (exposed so tests can cover each one).

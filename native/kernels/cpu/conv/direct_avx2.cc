@@ -5,6 +5,8 @@
 #ifdef TF_DIRECT_AVX2
 #include <immintrin.h>
 
+#include <cstdlib>
+
 namespace tf {
 namespace conv_avx2 {
 #include "direct.inc"
