@@ -95,9 +95,14 @@ describe('predictAsync', () => {
   it('keeps the event loop free: a 1 ms timer\'s p99 delay <= 5 ms while a >= 100 ms forward runs', async () => {
     tf.manualSeed(1);
     const model = new tf.nn.Sequential(new tf.nn.Linear(2048, 2048), new tf.nn.ReLU(), new tf.nn.Linear(2048, 2048), new tf.nn.ReLU(), new tf.nn.Linear(2048, 10));
-    const x = tf.randn([512, 2048]);
-    await model.predictAsync(x.narrow(0, 0, 1)); // sends the weights
-    const syncRun = await timerDelays(() => tf.noGrad(() => model.eval().forward(x)));
+    await model.predictAsync(tf.randn([1, 2048])); // sends the weights
+    // Rows enough for a forward of >= 200 ms on the main thread, on this machine.
+    let x = tf.randn([256, 2048]);
+    let syncRun = await timerDelays(() => tf.noGrad(() => model.eval().forward(x)));
+    while (syncRun.ms < 200 && x.shape[0] < 16384) {
+      x = tf.randn([x.shape[0] * 2, 2048]);
+      syncRun = await timerDelays(() => tf.noGrad(() => model.eval().forward(x)));
+    }
     const maxSync = Math.max(...syncRun.delays);
     // Other jobs on a shared machine delay timers too: up to three tries, and the timer's
     // delay with nothing running at all is measured alongside as the floor.
