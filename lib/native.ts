@@ -91,10 +91,10 @@ export interface NativeAddon {
   batchNormForward(dtype: number, meta: Float64Array, ...buffers: (NativeHandle | number | null)[]): void;
   // meta = [n, c, s, training]; then (handle, offset) pairs: gy, x, weight, saveMean, saveInvstd, gx, gweight, gbias
   batchNormBackward(dtype: number, meta: Float64Array, ...buffers: (NativeHandle | number | null)[]): void;
-  // serving (native/addon/json_entries.cc): a predict body `{"key": <rectangular array of plain numbers>}`
-  // as [key, dims, values] (float32, or float64 with asFloat64); null when the body is anything else
-  // (parse it as general JSON then).
-  parseJsonNumbers(text: string, asFloat64: 0 | 1): [string, number[], Float32Array | Float64Array] | null;
+  // serving (native/addon/json_entries.cc): a predict body `{"instances" | "inputs": <rectangular array of
+  // plain numbers>}` as its values (float32, or float64 with asFloat64); info <- [key (1 instances,
+  // 2 inputs), rank, dims...] (10 numbers). null for any other body (parse it as general JSON then).
+  parseJsonNumbers(text: string, asFloat64: 0 | 1, info: Float64Array): Float32Array | Float64Array | null;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.

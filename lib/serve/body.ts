@@ -1,9 +1,9 @@
 /**
  * Request bodies: JSON, with a native fast path for predict bodies. A body of the form
- * `{"instances": [[...numbers...], ...]}` (any one key, a rectangular nested array of
- * plain numbers) is read by the addon straight into a Float32Array, skipping the JS
- * arrays and numbers that JSON.parse builds: that was the largest cost of serving a
- * small model. The body still looks like the parsed JSON to every route: its key is a
+ * `{"instances": [[...numbers...], ...]}` or `{"inputs": ...}` (a rectangular nested
+ * array of plain numbers) is read by the addon straight into a Float32Array, skipping
+ * the JS arrays and numbers that JSON.parse builds: that was the largest cost of serving
+ * a small model. The body still looks like the parsed JSON to every route: its key is a
  * getter that runs JSON.parse on the text on first use. Predict routes read the packed
  * values instead. Any other body goes through fastify's JSON parser, with its errors
  * and its prototype-poisoning checks.
@@ -13,6 +13,9 @@ import { native } from '../native';
 import { BadRequestError } from './errors';
 
 const PACKED = Symbol('tensorforge.packedBody');
+const KEYS = ['', 'instances', 'inputs'] as const;
+const MAX_RANK = 8; // kMaxJsonRank in native/kernels/cpu/json/json_numbers.h
+const info = new Float64Array(2 + MAX_RANK); // [key code, rank, dims...], written by the addon
 
 /** What the fast path read: the key, the array's dims, float32 values and the text. */
 interface Packed {
@@ -28,24 +31,39 @@ export interface PackedArray {
   values: Float32Array | Float64Array;
 }
 
+function plainValue(p: Packed): unknown {
+  return (JSON.parse(p.text) as Record<string, unknown>)[p.key];
+}
+
+/** Replaces a getter by the value assigned to it (a route that rewrites the body). */
+function assign(body: Record<string, unknown>, key: string, v: unknown): void {
+  Object.defineProperty(body, key, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
+// Object literals with accessors (not defineProperty per request): fast to create, and
+// the key is an own enumerable property as JSON.parse would make it.
 function packedBody(p: Packed): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
   let plain: unknown;
   let parsed = false;
-  Object.defineProperty(body, p.key, {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      if (!parsed) {
-        plain = (JSON.parse(p.text) as Record<string, unknown>)[p.key];
-        parsed = true;
-      }
-      return plain;
-    },
-    set: (v) => Object.defineProperty(body, p.key, { value: v, writable: true, enumerable: true, configurable: true }),
-  });
-  Object.defineProperty(body, PACKED, { value: p });
-  return body;
+  const get = (): unknown => {
+    if (!parsed) {
+      plain = plainValue(p);
+      parsed = true;
+    }
+    return plain;
+  };
+  if (p.key === 'instances') {
+    return {
+      get instances() { return get(); },
+      set instances(v: unknown) { assign(this, 'instances', v); },
+      [PACKED]: p,
+    } as Record<string, unknown>;
+  }
+  return {
+    get inputs() { return get(); },
+    set inputs(v: unknown) { assign(this, 'inputs', v); },
+    [PACKED]: p,
+  } as Record<string, unknown>;
 }
 
 /**
@@ -57,8 +75,8 @@ export function packedArray(body: unknown, key: string, dtype: 'float32' | 'floa
   const p = (body as { [PACKED]?: Packed } | null)?.[PACKED];
   if (p === undefined || p.key !== key) return null;
   if (dtype === 'float32') return p;
-  const again = native.parseJsonNumbers(p.text, 1);
-  return again === null ? null : { dims: again[1], values: again[2] };
+  const again = native.parseJsonNumbers(p.text, 1, info);
+  return again === null ? null : { dims: p.dims, values: again };
 }
 
 type Done = (err: Error | null, body?: unknown) => void;
@@ -67,10 +85,15 @@ type TextParser = (req: FastifyRequest, body: string, done: Done) => void;
 /** A parser that tries the fast path first, then `general`. */
 function withFastPath(general: TextParser): TextParser {
   return (req, text, done) => {
-    const fast = text.length > 0 ? native.parseJsonNumbers(text, 0) : null;
-    // Keys that fastify's parser treats as prototype poisoning stay with it.
-    if (fast !== null && fast[0] !== '__proto__' && fast[0] !== 'constructor') done(null, packedBody({ key: fast[0], dims: fast[1], values: fast[2] as Float32Array, text }));
-    else general(req, text, done);
+    const values = text.length > 0 ? native.parseJsonNumbers(text, 0, info) : null;
+    if (values === null) {
+      general(req, text, done);
+      return;
+    }
+    const rank = info[1];
+    const dims = new Array<number>(rank);
+    for (let d = 0; d < rank; d++) dims[d] = info[2 + d];
+    done(null, packedBody({ key: KEYS[info[0]], dims, values: values as Float32Array, text }));
   };
 }
 

@@ -9,11 +9,12 @@
 namespace tf {
 namespace {
 
-// parseJsonNumbers(text: string, asFloat64: 0 | 1) -> [key, dims, values] | null
-// values: a Float32Array (each value the float nearest the double JSON.parse gives) or,
-// with asFloat64, a Float64Array of those doubles. null: the body is not `{"key":
-// <rectangular array of plain numbers>}` (or a number is outside the exact fast path);
-// the caller then parses it as general JSON.
+// parseJsonNumbers(text: string, asFloat64: 0 | 1, info: Float64Array) -> values | null
+// For a predict body `{"instances" | "inputs": <rectangular array of plain numbers>}`:
+// values is a Float32Array (each value the float nearest the double JSON.parse gives)
+// or, with asFloat64, a Float64Array of those doubles; info receives [key (1 instances,
+// 2 inputs), rank, dims...] (info holds 2 + kMaxJsonRank numbers). null: any other body,
+// or a number outside the exact fast path; the caller then parses it as general JSON.
 napi_value parse_json_numbers_entry(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "parseJsonNumbers");
   thread_local std::string text;  // both keep their capacity between requests
@@ -25,21 +26,26 @@ napi_value parse_json_numbers_entry(napi_env env, napi_callback_info info) {
   text.resize(3 * units + 1);
   check(napi_get_value_string_utf8(env, args[0], &text[0], text.size(), &len), "get_value_string_utf8");
   const bool as_f64 = args.flag(1);
+  void* info_data;
+  size_t info_bytes;
+  arg_typed(env, args[2], &info_data, &info_bytes);
+  if (info_bytes < (2 + kMaxJsonRank) * sizeof(double))
+    throw NativeError("ERR_TF_INTERNAL", "parseJsonNumbers: info must be a Float64Array of 10 numbers");
+  double* meta = static_cast<double*>(info_data);
   napi_value result;
-  if (!parse_json_numbers(reinterpret_cast<const uint8_t*>(text.data()), len, parsed)) {
+  const bool ok = parse_json_numbers(reinterpret_cast<const uint8_t*>(text.data()), len, parsed);
+  const std::string key = ok ? std::string(reinterpret_cast<const char*>(parsed.key), parsed.key_len) : std::string();
+  const int key_code = key == "instances" ? 1 : key == "inputs" ? 2 : 0;
+  if (!ok || key_code == 0) {
     check(napi_get_null(env, &result), "get_null");
     return result;
   }
-  napi_value key, dims, buffer, values;
-  check(napi_create_string_utf8(env, reinterpret_cast<const char*>(parsed.key), parsed.key_len, &key), "create_string");
-  check(napi_create_array_with_length(env, parsed.rank, &dims), "create_array");
-  for (int d = 0; d < parsed.rank; ++d) {
-    napi_value v;
-    check(napi_create_double(env, static_cast<double>(parsed.dims[d]), &v), "create_double");
-    check(napi_set_element(env, dims, d, v), "set_element");
-  }
+  meta[0] = key_code;
+  meta[1] = parsed.rank;
+  for (int d = 0; d < parsed.rank; ++d) meta[2 + d] = static_cast<double>(parsed.dims[d]);
   void* out;
-  const size_t n = parsed.values.size();
+  napi_value buffer;
+  const size_t n = parsed.count;
   check(napi_create_arraybuffer(env, n * (as_f64 ? sizeof(double) : sizeof(float)), &out, &buffer), "create_arraybuffer");
   if (as_f64) {
     if (n > 0) std::memcpy(out, parsed.values.data(), n * sizeof(double));
@@ -47,11 +53,7 @@ napi_value parse_json_numbers_entry(napi_env env, napi_callback_info info) {
     float* f = static_cast<float*>(out);
     for (size_t i = 0; i < n; ++i) f[i] = static_cast<float>(parsed.values[i]);
   }
-  check(napi_create_typedarray(env, as_f64 ? napi_float64_array : napi_float32_array, n, buffer, 0, &values), "create_typedarray");
-  check(napi_create_array_with_length(env, 3, &result), "create_array");
-  check(napi_set_element(env, result, 0, key), "set_element");
-  check(napi_set_element(env, result, 1, dims), "set_element");
-  check(napi_set_element(env, result, 2, values), "set_element");
+  check(napi_create_typedarray(env, as_f64 ? napi_float64_array : napi_float32_array, n, buffer, 0, &result), "create_typedarray");
   if (parsed.values.capacity() > (size_t(1) << 22)) parsed.values = std::vector<double>();  // do not keep a huge body's buffers
   if (text.capacity() > (size_t(1) << 24)) text = std::string();
   return result;

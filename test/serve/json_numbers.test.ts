@@ -2,11 +2,21 @@
  * The numeric-JSON fast path of predict bodies (native parseJsonNumbers), checked
  * against JSON.parse: on random bodies it either declines (null) or gives exactly
  * JSON.parse's numbers (float64) and their nearest floats (float32), with the array's
- * dims; it never declines a body of short decimal numbers, and it declines every body
- * that is not one key holding a rectangular array of plain numbers.
+ * dims; it never declines a body of short decimal numbers under "instances" or
+ * "inputs", and it declines every body that is not one of those keys holding a
+ * rectangular array of plain numbers.
  */
 import { describe, expect, it } from 'vitest';
 import { native } from '../../lib/native';
+
+/** The addon's answer as [key, dims, values], or null. */
+function parseJsonNumbers(text: string, asFloat64: 0 | 1): [string, number[], Float32Array | Float64Array] | null {
+  const info = new Float64Array(10).fill(-1);
+  const values = native.parseJsonNumbers(text, asFloat64, info);
+  if (values === null) return null;
+  const rank = info[1];
+  return [['', 'instances', 'inputs'][info[0]], Array.from(info.subarray(2, 2 + rank)), values];
+}
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -73,9 +83,11 @@ describe('parseJsonNumbers', () => {
       const ref = JSON.parse(text) as Record<string, unknown>;
       const key = Object.keys(ref)[0];
       const flat = (ref[key] as unknown[]).flat(Infinity) as number[];
-      const f64 = native.parseJsonNumbers(text, 1);
-      const f32 = native.parseJsonNumbers(text, 0);
-      if (simple) expect(f64, text).not.toBeNull();
+      const f64 = parseJsonNumbers(text, 1);
+      const f32 = parseJsonNumbers(text, 0);
+      const predictKey = key === 'instances' || key === 'inputs';
+      if (!predictKey) expect(f64, text).toBeNull();
+      if (simple && predictKey) expect(f64, text).not.toBeNull();
       expect(f32 === null, text).toBe(f64 === null);
       if (f64 === null || f32 === null) continue;
       taken++;
@@ -90,24 +102,24 @@ describe('parseJsonNumbers', () => {
         if (!Object.is(f32[2][j], Math.fround(flat[j]))) expect(`${text}: float32 element ${j} = ${f32[2][j]}`).toBe(`${Math.fround(flat[j])}`);
       }
     }
-    expect(taken).toBeGreaterThan(1500);
+    expect(taken).toBeGreaterThan(700);
   });
 
   it('declines every body that is not one key holding a rectangular array of plain numbers', () => {
     const declined = [
-      '', ' ', '[]', '[[1, 2]]', '{}', '{"a": 1}', '{"a": []}', '{"a": [[]]}', '{"a": [[], []]}', '{"a": [[1], [2, 3]]}',
-      '{"a": [[1, 2], 3]}', '{"a": [1, [2]]}', '{"a": [[[1]], [2]]}', '{"a": [1, 2], "b": [3]}', '{"a": [1, 2],}',
-      '{"a": [1, 2,]}', '{"a": [1 2]}', '{"a": [1, 2]', '{"a": [1, 2]} x', '{"a\\u0062": [1]}', '{"a": [true]}',
-      '{"a": [null]}', '{"a": ["1"]}', '{"a": [{"b": 1}]}', '{"a": [01]}', '{"a": [1.]}', '{"a": [.5]}', '{"a": [+1]}',
-      '{"a": [-]}', '{"a": [1e]}', '{"a": [1e+]}', '{"a": [NaN]}', '{"a": [Infinity]}', '{"a": [1e999]}', '{"a": [-1e400]}',
-      '{"a": ś1]}', '{"a": [1ś}', '{a: [1]}', "{'a': [1]}", '{"a" [1]}', '{"a": [1, 2]}}', '{"a": [12345678901234567890]}', '{"a": [[[[[[[[[1]]]]]]]]]}',
+      '', ' ', '[]', '[[1, 2]]', '{}', '{"instances": 1}', '{"instances": []}', '{"instances": [[]]}', '{"instances": [[], []]}', '{"instances": [[1], [2, 3]]}',
+      '{"instances": [[1, 2], 3]}', '{"instances": [1, [2]]}', '{"instances": [[[1]], [2]]}', '{"instances": [1, 2], "b": [3]}', '{"instances": [1, 2],}',
+      '{"instances": [1, 2,]}', '{"instances": [1 2]}', '{"instances": [1, 2]', '{"instances": [1, 2]} x', '{"instance\\u0073": [1]}', '{"instances": [true]}',
+      '{"instances": [null]}', '{"instances": ["1"]}', '{"instances": [{"b": 1}]}', '{"instances": [01]}', '{"instances": [1.]}', '{"instances": [.5]}', '{"instances": [+1]}',
+      '{"instances": [-]}', '{"instances": [1e]}', '{"instances": [1e+]}', '{"instances": [NaN]}', '{"instances": [Infinity]}', '{"instances": [1e999]}', '{"instances": [-1e400]}',
+      '{"instances": ś1]}', '{"instances": [1ś}', '{a: [1]}', "{'a': [1]}", '{"instances" [1]}', '{"instances": [1, 2]}}', '{"instances": [12345678901234567890]}', '{"instances": [[[[[[[[[1]]]]]]]]]}',
     ];
-    for (const text of declined) expect(native.parseJsonNumbers(text, 1), text).toBeNull();
+    for (const text of declined) expect(parseJsonNumbers(text, 1), text).toBeNull();
   });
 
   it('on 20000 random mutations of valid bodies, accepts only what JSON.parse reads, with its numbers', () => {
     const r = rng(11);
-    const seeds = ['{"instances":[[1,2.5,-0.125],[3,4e2,5E-3]]}', ' { "inputs" : [ 1 , 2 ] } ', '{"a":[[[1,2]],[[3,4]]]}', '{"a":[0.000123,-0,1e22]}'];
+    const seeds = ['{"instances":[[1,2.5,-0.125],[3,4e2,5E-3]]}', ' { "inputs" : [ 1 , 2 ] } ', '{"instances":[[[1,2]],[[3,4]]]}', '{"instances":[0.000123,-0,1e22]}'];
     const alphabet = '{}[]",:-+.eE0123456789 \n\t\\ab';
     let accepted = 0;
     for (let it = 0; it < 20000; it++) {
@@ -118,7 +130,7 @@ describe('parseJsonNumbers', () => {
         const kind = Math.floor(r() * 4);
         s = kind === 0 ? s.slice(0, pos) + c + s.slice(pos + 1) : kind === 1 ? s.slice(0, pos) + c + s.slice(pos) : kind === 2 ? s.slice(0, pos) + s.slice(pos + 1) : s.slice(0, pos);
       }
-      const got = native.parseJsonNumbers(s, 1);
+      const got = parseJsonNumbers(s, 1);
       if (got === null) continue;
       accepted++;
       let ref: unknown;
@@ -136,17 +148,17 @@ describe('parseJsonNumbers', () => {
 
   it('reads the edge cases JSON.parse reads the same way', () => {
     const cases: Array<[string, number[], number[]]> = [
-      ['{"a":[0]}', [1], [0]],
-      ['{"a":[-0]}', [1], [-0]],
-      ['{"a":[-0.0e5]}', [1], [-0]],
-      ['{"a":[0e999]}', [1], [0]],
-      ['{"a":[9007199254740992]}', [1], [9007199254740992]],
-      ['{"a":[1e22, 1e-22, 123456789012345e-22]}', [3], [1e22, 1e-22, 123456789012345e-22]],
-      ['{"a":[[1.5],[2.5]]}', [2, 1], [1.5, 2.5]],
-      ['{"a":[[[1,2]],[[3,4]],[[5,6]]]}', [3, 1, 2], [1, 2, 3, 4, 5, 6]],
+      ['{"instances":[0]}', [1], [0]],
+      ['{"instances":[-0]}', [1], [-0]],
+      ['{"instances":[-0.0e5]}', [1], [-0]],
+      ['{"instances":[0e999]}', [1], [0]],
+      ['{"instances":[9007199254740992]}', [1], [9007199254740992]],
+      ['{"instances":[1e22, 1e-22, 123456789012345e-22]}', [3], [1e22, 1e-22, 123456789012345e-22]],
+      ['{"instances":[[1.5],[2.5]]}', [2, 1], [1.5, 2.5]],
+      ['{"instances":[[[1,2]],[[3,4]],[[5,6]]]}', [3, 1, 2], [1, 2, 3, 4, 5, 6]],
     ];
     for (const [text, dims, values] of cases) {
-      const got = native.parseJsonNumbers(text, 1);
+      const got = parseJsonNumbers(text, 1);
       expect(got, text).not.toBeNull();
       expect(got![1]).toEqual(dims);
       expect(Array.from(got![2]).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(values.map((v) => Object.is(v, -0) ? '-0' : v));

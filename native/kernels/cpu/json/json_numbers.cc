@@ -13,55 +13,48 @@ struct Reader {
   const uint8_t* p;
   const uint8_t* end;
   JsonNumbers& out;
+  double* values;  // room for every number the body can hold (one per two bytes)
+  size_t count = 0;
   bool seen[kMaxJsonRank] = {};
 
+  // The body ends with a sentinel byte (see json_numbers.h) that is neither whitespace,
+  // a digit nor a structural character, so the loops below stop at it without
+  // comparing p with end at every byte.
   void skip_ws() {
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') ++p;
   }
-  bool digit() const { return p < end && static_cast<unsigned>(*p - '0') < 10; }
+  static bool is_digit(uint8_t c) { return static_cast<unsigned>(c - '0') < 10; }
 
   // JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
   bool number(double* v) {
-    bool neg = false;
-    if (p < end && *p == '-') {
-      neg = true;
-      ++p;
-    }
-    if (!digit()) return false;
+    const bool neg = *p == '-';
+    if (neg) ++p;
+    if (!is_digit(*p)) return false;
     uint64_t w = 0;
-    int digits = 0;  // significant digits accumulated into w (leading zeros excluded)
-    int64_t exp10 = 0;
+    const uint8_t* first = p;
     if (*p == '0') {
       ++p;
     } else {
-      while (digit()) {
-        if (digits < 19) {
-          w = w * 10 + (*p - '0');
-          if (w != 0) ++digits;
-        } else {
-          return false;  // too many digits for the exact path
-        }
-        ++p;
-      }
+      while (is_digit(*p)) w = w * 10 + static_cast<unsigned>(*p++ - '0');
     }
-    if (p < end && *p == '.') {
+    int64_t digits = p - first;  // digits accumulated into w (a lone "0" included)
+    int64_t exp10 = 0;
+    if (*p == '.') {
       ++p;
-      if (!digit()) return false;
-      while (digit()) {
-        if (digits >= 19) return false;
-        w = w * 10 + (*p - '0');
-        if (w != 0) ++digits;
-        --exp10;
-        ++p;
-      }
+      const uint8_t* frac = p;
+      while (is_digit(*p)) w = w * 10 + static_cast<unsigned>(*p++ - '0');
+      if (p == frac) return false;
+      digits += p - frac;
+      exp10 = -(p - frac);
     }
-    if (p < end && (*p == 'e' || *p == 'E')) {
+    if (digits > 19) return false;  // w may have wrapped: too long for the exact path
+    if (*p == 'e' || *p == 'E') {
       ++p;
       int64_t sign = 1;
-      if (p < end && (*p == '+' || *p == '-')) sign = *p++ == '-' ? -1 : 1;
-      if (!digit()) return false;
+      if (*p == '+' || *p == '-') sign = *p++ == '-' ? -1 : 1;
+      if (!is_digit(*p)) return false;
       int64_t e = 0;
-      while (digit()) {
+      while (is_digit(*p)) {
         if (e < 100000) e = e * 10 + (*p - '0');
         ++p;
       }
@@ -99,17 +92,14 @@ struct Reader {
     int64_t len = 0;
     for (;;) {
       skip_ws();
-      if (p >= end) return false;
       if (numbers) {
-        double v;
-        if (!number(&v)) return false;
-        out.values.push_back(v);
+        if (!number(&values[count])) return false;
+        ++count;
       } else {
         if (*p != '[' || !array(d + 1)) return false;
       }
       ++len;
       skip_ws();
-      if (p >= end) return false;
       if (*p == ',') {
         ++p;
         continue;
@@ -130,9 +120,11 @@ struct Reader {
 }  // namespace
 
 bool parse_json_numbers(const uint8_t* body, size_t n, JsonNumbers& out) {
-  out.values.clear();
   out.rank = 0;
-  Reader r{body, body + n, out};
+  out.count = 0;
+  // Each number but the last is followed by a separator: at most n / 2 + 1 of them.
+  if (out.values.size() < n / 2 + 1) out.values.resize(n / 2 + 1);
+  Reader r{body, body + n, out, out.values.data()};
   r.skip_ws();
   if (r.p >= r.end || *r.p != '{') return false;
   ++r.p;
@@ -159,6 +151,7 @@ bool parse_json_numbers(const uint8_t* body, size_t n, JsonNumbers& out) {
   if (r.p >= r.end || *r.p != '}') return false;
   ++r.p;
   r.skip_ws();
+  out.count = r.count;
   return r.p == r.end;
 }
 

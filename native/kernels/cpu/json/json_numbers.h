@@ -25,11 +25,14 @@ struct JsonNumbers {
   size_t key_len = 0;
   int rank = 0;
   int64_t dims[kMaxJsonRank] = {};
-  std::vector<double> values;  // row-major
+  size_t count = 0;            // values read
+  std::vector<double> values;  // row-major, the first `count` (sized for the body, kept between calls)
 };
 
 // Parses body[0, n) as `{ "key" : array }` (JSON whitespace anywhere between tokens).
-// On success fills out and returns true; otherwise returns false (out is unspecified).
+// body[n] must be readable and 0 (a sentinel: the reader stops at it without bounds
+// checks in its inner loops). On success fills out and returns true; otherwise returns
+// false (out is unspecified).
 bool parse_json_numbers(const uint8_t* body, size_t n, JsonNumbers& out);
 
 }  // namespace tf
