@@ -91,5 +91,5 @@ const us = (x) => (x === null ? '—' : x.toFixed(0));
 for (const r of rows) {
   const err = r.tf.errors + r.ort.errors ? ` (errors: tf ${r.tf.errors}, ort ${r.ort.errors})` : '';
   const cpuRatio = r.tf.cpuUs === null || r.ort.cpuUs === null ? '—' : `${(r.tf.cpuUs / r.ort.cpuUs).toFixed(2)}`;
-  console.log(`| ${r.spec} | ${r.c} | ${r.tf.rps.toFixed(0)} | ${r.tf.p50} | ${r.tf.p99} | ${us(r.tf.cpuUs)} | ${r.ort.rps.toFixed(0)} | ${r.ort.p50} | ${r.ort.p99} | ${us(r.ort.cpuUs)} | ${(r.tf.rps / r.ort.rps).toFixed(2)}x | ${(r.tf.p99 / r.ort.p99).toFixed(2)} | ${cpuRatio}${err} |`);
+  console.log(`| ${r.spec} | ${r.c} | ${r.tf.rps.toFixed(0)} | ${r.tf.p50} | ${r.tf.p99} | ${us(r.tf.cpuUs)} | ${r.ort.rps.toFixed(0)} | ${r.ort.p50} | ${r.ort.p99} | ${us(r.ort.cpuUs)} | ${(r.tf.rps / r.ort.rps).toFixed(2)}x | ${r.ort.p99 > 0 ? (r.tf.p99 / r.ort.p99).toFixed(2) : '—'} | ${cpuRatio}${err} |`);
 }
