@@ -189,3 +189,27 @@ export const SHAPES: number[][] = [[], [1], [7], [0], [3, 0], [2, 3], [17, 5], [
 export const BROADCAST_PAIRS: [number[], number[]][] = [
   [[2, 3], [3]], [[4, 1], [1, 5]], [[], [2, 3]], [[3, 1, 5], [4, 1]], [[2, 0], [1]], [[7, 1], [7, 9]], [[1], [1000]], [[6, 1, 1, 3], [1, 4, 5, 1]],
 ];
+
+// erf in float64: the Taylor series below |x| = 1.5, the continued fraction of erfc above
+// (both accurate to ~1e-16 there).
+export function erfRef(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 1.5) {
+    let term = ax;
+    let sum = ax;
+    for (let n = 1; n < 80; n++) {
+      term *= (-ax * ax) / n;
+      sum += term / (2 * n + 1);
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  if (x < 0) return -1 + erfcTail(ax);
+  return 1 - erfcTail(ax);
+}
+
+/** erfc(ax) for ax >= 1.5 by its continued fraction. */
+export function erfcTail(ax: number): number {
+  let t = ax;
+  for (let n = 400; n >= 1; n--) t = ax + n / 2 / t;
+  return Math.exp(-ax * ax) / Math.sqrt(Math.PI) / t;
+}

@@ -9,30 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../lib/index';
 import type { Activation, DType, Tensor } from '../../lib/index';
 import { native } from '../../lib/native';
-import { makeTensor, numel, randomValues, rng, type Layout } from '../helpers';
-
-// erf in float64: the Taylor series below |x| = 1.5, the continued fraction of erfc above
-// (both accurate to ~1e-16 there).
-function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax < 1.5) {
-    let term = ax;
-    let sum = ax;
-    for (let n = 1; n < 80; n++) {
-      term *= (-ax * ax) / n;
-      sum += term / (2 * n + 1);
-    }
-    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  if (x < 0) return -1 + erfcTail(ax);
-  return 1 - erfcTail(ax);
-}
-
-function erfcTail(ax: number): number {
-  let t = ax;
-  for (let n = 400; n >= 1; n--) t = ax + n / 2 / t;
-  return Math.exp(-ax * ax) / Math.sqrt(Math.PI) / t;
-}
+import { erfcTail, erfRef as erf, makeTensor, numel, randomValues, rng, type Layout } from '../helpers';
 
 const ACT: Record<Activation, (v: number) => number> = {
   none: (v) => v,

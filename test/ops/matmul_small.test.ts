@@ -12,25 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../lib/index';
 import type { Activation, DType, Tensor } from '../../lib/index';
 import { native } from '../../lib/native';
-import { makeTensor, randomValues, rng, type Layout } from '../helpers';
-
-// erf for the gelu reference: Taylor series below |x| = 1.5, continued fraction above.
-function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax < 1.5) {
-    let term = ax;
-    let sum = ax;
-    for (let n = 1; n < 80; n++) {
-      term *= (-ax * ax) / n;
-      sum += term / (2 * n + 1);
-    }
-    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  let t = ax;
-  for (let n = 400; n >= 1; n--) t = ax + n / 2 / t;
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / t;
-  return x < 0 ? -1 + erfc : 1 - erfc;
-}
+import { erfRef as erf, makeTensor, randomValues, rng, type Layout } from '../helpers';
 
 const ACT: Record<Activation, (v: number) => number> = {
   none: (v) => v,
