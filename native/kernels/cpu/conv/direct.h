@@ -11,6 +11,8 @@
 #pragma once
 #include <cstdint>
 
+#include "conv.h"
+
 #if defined(__x86_64__) || defined(_M_X64)
 #define TF_DIRECT_AVX2 1
 #endif
@@ -45,5 +47,15 @@ TF_DIRECT_KERNEL_DECLS
 
 // Positions per tile for a register block of kr output channels (see direct_tile).
 inline int64_t direct_tile_width(int kr) { return kr == 4 ? 24 : 16; }
+
+// The drivers (direct_driver.cc), float32 only.
+// Whether a layer fits the direct kernel (groups 1, stride 1, depth C*KH*KW within bounds).
+bool direct_fits(const ConvGeom& g);
+// Largest depth K*KH*KW for which a direct layer's input gradient also runs direct.
+int64_t direct_backward_depth();
+// y = conv(x, w) + bias (bias may be null) for a layer that direct_fits.
+void direct_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y);
+// gw += dL/dw for a layer that direct_fits (gw [K, C, KH, KW]).
+void direct_backward_weight(const ConvGeom& g, const float* x, const float* gy, float* gw);
 
 }  // namespace tf
