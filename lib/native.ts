@@ -94,7 +94,7 @@ export interface NativeAddon {
   // serving (native/addon/json_entries.cc): a predict body `{"instances" | "inputs": <rectangular array of
   // plain numbers>}` as its values (float32, or float64 with asFloat64); info <- [key (1 instances,
   // 2 inputs), rank, dims...] (10 numbers). null for any other body (parse it as general JSON then).
-  parseJsonNumbers(text: string, asFloat64: 0 | 1, info: Float64Array): Float32Array | Float64Array | null;
+  parseJsonNumbers(body: Uint8Array, asFloat64: 0 | 1, info: Float64Array): Float32Array | Float64Array | null;
   // Op families add their entries here (elementwise, reduce, index, matmul).
   // elementwise (native/addon/elementwise_entries.cc); kind = op * 4 + dtype code
   // The *Fast entries return a new storage of n outputs, or write into (out, outOffset) when given.

@@ -11,6 +11,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError, InputValidationError } from './errors';
 import type { ServedModel } from './served_model';
+import { plainBody } from './body';
 import { flatValues, kserveType, type DecodedInput, type NamedSpec } from './signature';
 
 type Lookup = (name: string) => ServedModel;
@@ -59,9 +60,10 @@ export function kserveRoutes(app: FastifyInstance, lookup: Lookup, isReady: () =
     reply.code(ok ? 200 : 503);
     return { name: p.name, ready: ok };
   };
-  const infer = async (p: P, body: unknown): Promise<unknown> => {
+  const infer = async (p: P, unread: unknown): Promise<unknown> => {
     checkVersion(p);
     const m = lookup(p.name);
+    const body = plainBody(unread);
     if (!isObject(body)) throw new BadRequestError('the body must be a JSON object with "inputs"');
     const decoded = decode(m, body.inputs);
     let wanted = m.signature.outputs.map((_, k) => k);

@@ -35,6 +35,17 @@ export class ServedModel {
     return i;
   }
 
+  /**
+   * Queues an unread predict body (body.ts) for the worker to read; null when the model
+   * cannot take one (several inputs, or not a float input) or the worker declined it:
+   * the caller then reads the body as general JSON.
+   */
+  async inferRaw(raw: Uint8Array): Promise<RowsResult | null> {
+    const only = this.signature.inputs.length === 1 ? this.signature.inputs[0] : null;
+    if (only === null || (only.dtype !== 'float32' && only.dtype !== 'float64')) return null;
+    return this.batcher.submitRaw(raw);
+  }
+
   /** Checks that every input has the same number of rows, then queues the request. */
   infer(decoded: DecodedInput[]): Promise<RowsResult> {
     if (decoded.length !== this.signature.inputs.length) throw new BadRequestError(`model '${this.name}' takes ${this.signature.inputs.length} inputs (${this.described}), the request has ${decoded.length}`);

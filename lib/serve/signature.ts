@@ -7,7 +7,6 @@
  */
 import type { DType, TypedArray } from '../dtype';
 import type { ModuleNode, TensorSpec } from '../io/model';
-import { packedArray } from './body';
 import { InputValidationError } from './errors';
 import { arrayClassOf } from './wire';
 
@@ -132,20 +131,6 @@ export class InputReader {
     return { rows: rows.length, data: out };
   }
 
-  /**
-   * Rows the body's fast path already read (see body.ts), when they fit a float input
-   * exactly; null otherwise, and the caller reads the nested arrays (which explains
-   * what does not fit). The fast path only yields finite numbers.
-   */
-  readPacked(body: unknown, key: string): DecodedInput | null {
-    const dt = this.spec.dtype;
-    if (dt !== 'float32' && dt !== 'float64') return null;
-    const p = packedArray(body, key, dt);
-    if (p === null || p.dims.length !== this.dims.length + 1) return null;
-    for (let d = 0; d < this.dims.length; d++) if (p.dims[d + 1] !== this.dims[d]) return null;
-    return { rows: p.dims[0], data: p.values };
-  }
-
   /** One row at a time (TF Serving's instances); call finish() after. */
   collect(rowsTotal: number): { add(row: unknown, i: number): void; finish(): DecodedInput } {
     const Arr = arrayClassOf(this.spec.dtype);
@@ -173,21 +158,32 @@ export class InputReader {
   }
 }
 
-/** Nested arrays of one row [...shape] from a flat typed array at offset. */
-export function nestRow(data: TypedArray, offset: number, dims: readonly number[], dtype: DType): unknown {
-  const asJs = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
-  const build = (depth: number, at: number): [unknown, number] => {
-    if (depth === dims.length) return [asJs(data[at]), at + 1];
-    const n = dims[depth];
-    const arr = new Array(n);
-    if (depth === dims.length - 1) {
-      for (let j = 0; j < n; j++) arr[j] = asJs(data[at + j]);
-      return [arr, at + n];
+/**
+ * JSON text of one row: the values of shape dims from data at offset, as nested arrays.
+ * It is the text JSON.stringify writes for those arrays (a number that is not finite is
+ * null, bool values are true/false), written without building them.
+ */
+export function rowJson(data: TypedArray, offset: number, dims: readonly number[], dtype: DType): string {
+  const bool = dtype === 'bool';
+  if (dims.length === 1 && !bool) {
+    let s = '[';
+    for (let j = 0; j < dims[0]; j++) {
+      const v = data[offset + j];
+      s += (j === 0 ? '' : ',') + (Number.isFinite(v) ? `${v}` : 'null');
     }
-    for (let j = 0; j < n; j++) [arr[j], at] = build(depth + 1, at);
-    return [arr, at];
+    return `${s}]`;
+  }
+  let at = offset;
+  const write = (depth: number): string => {
+    if (depth === dims.length) {
+      const v = data[at++];
+      return bool ? (v !== 0 ? 'true' : 'false') : Number.isFinite(v) ? `${v}` : 'null';
+    }
+    let s = '[';
+    for (let j = 0; j < dims[depth]; j++) s += (j === 0 ? '' : ',') + write(depth + 1);
+    return `${s}]`;
   };
-  return build(0, offset)[0];
+  return write(0);
 }
 
 /** The flat values as a plain array (booleans for bool). */

@@ -8,11 +8,12 @@
  * { inputName: row }. Columnar format ("inputs"): the batch as one nested array, or an
  * object { inputName: batch }. With several outputs, results are objects keyed by name.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { plainBody, rawBytes } from './body';
 import type { RowsResult } from './batcher';
 import { BadRequestError, InputValidationError } from './errors';
 import type { ServedModel } from './served_model';
-import { nestRow, tfType, type DecodedInput, type NamedSpec } from './signature';
+import { rowJson, tfType, type DecodedInput, type NamedSpec } from './signature';
 
 type Lookup = (name: string) => ServedModel;
 
@@ -52,12 +53,18 @@ function decodeInputs(m: ServedModel, inputs: unknown): DecodedInput[] {
   });
 }
 
-function rowsOf(r: RowsResult, m: ServedModel, k: number): unknown[] {
+/** Output k's rows as JSON text: one element per row. */
+function rowsJson(r: RowsResult, m: ServedModel, k: number): string[] {
   const o = r.outputs[k];
   const per = o.dims.reduce((a, b) => a * b, 1);
-  const out = new Array(r.rows);
-  for (let i = 0; i < r.rows; i++) out[i] = nestRow(o.data, i * per, o.dims, m.signature.outputs[k].dtype);
+  const out = new Array<string>(r.rows);
+  for (let i = 0; i < r.rows; i++) out[i] = rowJson(o.data, i * per, o.dims, m.signature.outputs[k].dtype);
   return out;
+}
+
+/** `{"a":x,"b":y}` from names and JSON texts. */
+function objectJson(names: readonly string[], texts: readonly string[]): string {
+  return `{${names.map((n, k) => `${JSON.stringify(n)}:${texts[k]}`).join(',')}}`;
 }
 
 function signatureDef(specs: NamedSpec[]): Record<string, unknown> {
@@ -70,23 +77,42 @@ function signatureDef(specs: NamedSpec[]): Record<string, unknown> {
 
 /** The routes of TensorFlow Serving's REST API. */
 export function tfServingRoutes(app: FastifyInstance, lookup: Lookup): void {
-  const predict = async (name: string, body: unknown): Promise<unknown> => {
+  // The answer is written as JSON text directly (no arrays of numbers to build and
+  // stringify): what a predict costs outside the model is mostly per request.
+  const answer = (m: ServedModel, r: RowsResult, instances: boolean, reply: FastifyReply): string => {
+    const outs = m.signature.outputs;
+    const names = outs.map((s) => s.name);
+    let text: string;
+    if (instances) {
+      if (outs.length === 1) {
+        text = `{"predictions":[${rowsJson(r, m, 0).join(',')}]}`;
+      } else {
+        const cols = outs.map((_, k) => rowsJson(r, m, k));
+        text = `{"predictions":[${Array.from({ length: r.rows }, (_, i) => objectJson(names, cols.map((c) => c[i]))).join(',')}]}`;
+      }
+    } else if (outs.length === 1) {
+      text = `{"outputs":[${rowsJson(r, m, 0).join(',')}]}`;
+    } else {
+      text = `{"outputs":${objectJson(names, outs.map((_, k) => `[${rowsJson(r, m, k).join(',')}]`))}}`;
+    }
+    reply.type('application/json; charset=utf-8');
+    return text;
+  };
+  const predict = async (name: string, req: FastifyRequest, reply: FastifyReply): Promise<string> => {
     const m = lookup(name);
+    // A body kept unread goes to the worker as bytes; one it declines is read here.
+    const raw = rawBytes(req.body);
+    if (raw !== null) {
+      const r = await m.inferRaw(raw);
+      if (r !== null) return answer(m, r, r.key === 1, reply);
+    }
+    const body = plainBody(req.body);
     if (!isObject(body)) throw new BadRequestError('the body must be a JSON object with "instances" or "inputs"');
     const hasInstances = 'instances' in body;
     const hasInputs = 'inputs' in body;
     if (hasInstances === hasInputs) throw new BadRequestError('the body must have exactly one of "instances" (row format) or "inputs" (columnar format)');
-    const fast = m.inputs.length === 1 ? m.reader(0).readPacked(body, hasInstances ? 'instances' : 'inputs') : null;
-    const decoded = fast !== null ? [fast] : hasInstances ? decodeInstances(m, body.instances) : decodeInputs(m, body.inputs);
-    const r = await m.infer(decoded);
-    const outs = m.signature.outputs;
-    if (hasInstances) {
-      if (outs.length === 1) return { predictions: rowsOf(r, m, 0) };
-      const cols = outs.map((_, k) => rowsOf(r, m, k));
-      return { predictions: Array.from({ length: r.rows }, (_, i) => Object.fromEntries(outs.map((s, k) => [s.name, cols[k][i]]))) };
-    }
-    if (outs.length === 1) return { outputs: rowsOf(r, m, 0) };
-    return { outputs: Object.fromEntries(outs.map((s, k) => [s.name, rowsOf(r, m, k)])) };
+    const decoded = hasInstances ? decodeInstances(m, body.instances) : decodeInputs(m, body.inputs);
+    return answer(m, await m.infer(decoded), hasInstances, reply);
   };
   const status = (name: string, version?: string): unknown => {
     lookup(name);
@@ -102,10 +128,10 @@ export function tfServingRoutes(app: FastifyInstance, lookup: Lookup): void {
   };
   type P = { name: string; version?: string };
   // find-my-way: a parameter with a regex, then '::' for a literal ':'.
-  app.post<{ Params: P }>('/v1/models/:name(^[^:/]+)::predict', { config: { endpoint: 'predict' } }, (req) => predict(req.params.name, req.body));
-  app.post<{ Params: P }>('/v1/models/:name(^[^:/]+)/versions/:version(^[^:/]+)::predict', { config: { endpoint: 'predict' } }, (req) => {
+  app.post<{ Params: P }>('/v1/models/:name(^[^:/]+)::predict', { config: { endpoint: 'predict' } }, (req, reply) => predict(req.params.name, req, reply));
+  app.post<{ Params: P }>('/v1/models/:name(^[^:/]+)/versions/:version(^[^:/]+)::predict', { config: { endpoint: 'predict' } }, (req, reply) => {
     status(req.params.name, req.params.version);
-    return predict(req.params.name, req.body);
+    return predict(req.params.name, req, reply);
   });
   app.get<{ Params: P }>('/v1/models/:name', { config: { endpoint: 'status' } }, async (req) => status(req.params.name));
   app.get<{ Params: P }>('/v1/models/:name/versions/:version', { config: { endpoint: 'status' } }, async (req) => status(req.params.name, req.params.version));

@@ -4,7 +4,8 @@
  * runs their forward passes, so the main thread's event loop never waits for one.
  *
  * Messages in:  { id, kind: 'load', key, dir } | { id, kind: 'loadInline', key, node, weights, inputs }
- *               | { id, kind: 'run', key, inputs: WireTensor[] } | { id, kind: 'unload', key }
+ *               | { id, kind: 'run', key, inputs: WireTensor[] } | { id, kind: 'runParts', key, batch: PartsBatch }
+ *               | { id, kind: 'unload', key }
  * Messages out: { id, ok: true, value } | { id, ok: false, error: { name, message } }
  * Tensors cross as typed arrays whose buffers are transferred.
  */
@@ -21,6 +22,7 @@ import { deserialize } from '../io/safetensors';
 import { tidy } from '../scope';
 import { isTensor, type Tensor } from '../tensor';
 import type { Module } from '../nn/module';
+import { readParts, type PartsBatch } from './raw_parts';
 import { fromWire, toWire, transferList, type WireTensor } from './wire';
 
 /** What the worker is started with. */
@@ -57,6 +59,7 @@ type Request =
   | { id: number; kind: 'load'; key: string; dir: string; inputs: TensorSpec[] }
   | { id: number; kind: 'loadInline'; key: string; node: ModuleNode; weights: Uint8Array; inputs: TensorSpec[] }
   | { id: number; kind: 'run'; key: string; inputs: WireTensor[] }
+  | { id: number; kind: 'runParts'; key: string; batch: PartsBatch }
   | { id: number; kind: 'unload'; key: string };
 
 const models = new Map<string, Module>();
@@ -83,6 +86,19 @@ function install(key: string, model: Module, inputs: TensorSpec[]): LoadedInfo {
   return info;
 }
 
+function modelOf(key: string): Module {
+  const model = models.get(key);
+  if (model === undefined) throw new Error(`no model loaded under '${key}'`);
+  return model;
+}
+
+function forward(model: Module, inputs: WireTensor[]): WireTensor[] {
+  return noGrad(() => tidy(() => {
+    const xs = inputs.map(fromWire);
+    return outputsOf(model.forward(...xs), 'forward').map(toWire);
+  }));
+}
+
 function handle(msg: Request): { value: unknown; transfer: ArrayBuffer[] } {
   switch (msg.kind) {
     case 'load': {
@@ -100,13 +116,17 @@ function handle(msg: Request): { value: unknown; transfer: ArrayBuffer[] } {
       return { value: install(msg.key, model, msg.inputs), transfer: [] };
     }
     case 'run': {
-      const model = models.get(msg.key);
-      if (model === undefined) throw new Error(`no model loaded under '${msg.key}'`);
-      const outs = noGrad(() => tidy(() => {
-        const xs = msg.inputs.map(fromWire);
-        return outputsOf(model.forward(...xs), 'forward').map(toWire);
-      }));
+      const outs = forward(modelOf(msg.key), msg.inputs);
       return { value: outs, transfer: transferList(outs) };
+    }
+    case 'runParts': {
+      const model = modelOf(msg.key);
+      const { batch } = msg;
+      const { rows, data, results } = readParts(batch);
+      const outs = data === null ? [] : forward(model, [{ dtype: batch.dtype, shape: [rows, ...batch.dims], data }]);
+      const transfer = transferList(outs);
+      for (const r of results) if (r.status === 'left' && !transfer.includes(r.data.buffer as ArrayBuffer)) transfer.push(r.data.buffer as ArrayBuffer);
+      return { value: { outs, results }, transfer };
     }
     case 'unload': {
       models.get(msg.key)?.dispose();

@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { ArgumentError } from '../errors';
 import type { ModuleNode, TensorSpec } from '../io/model';
 import type { LoadedInfo, WorkerSetup } from './worker';
+import type { PartResult, PartsBatch } from './raw_parts';
 import { transferList, type WireTensor } from './wire';
 
 /** Options of an InferencePool. */
@@ -234,6 +235,16 @@ export class InferencePool {
    */
   async run(key: string, inputs: WireTensor[]): Promise<WireTensor[]> {
     return (await this.submit({ kind: 'run', key, inputs }, transferList(inputs))) as WireTensor[];
+  }
+
+  /**
+   * Reads the batch's unread bodies and runs what fits (raw_parts.ts) on one worker.
+   * The bytes and the rows already read are transferred.
+   */
+  async runParts(key: string, batch: PartsBatch): Promise<{ outs: WireTensor[]; results: PartResult[] }> {
+    const transfer: ArrayBuffer[] = [batch.bytes.buffer as ArrayBuffer];
+    for (const p of batch.parts) if ('data' in p && !transfer.includes(p.data.buffer as ArrayBuffer)) transfer.push(p.data.buffer as ArrayBuffer);
+    return (await this.submit({ kind: 'runParts', key, batch }, transfer)) as { outs: WireTensor[]; results: PartResult[] };
   }
 
   /** Waits for the running jobs, fails the queued ones, and stops the workers. */

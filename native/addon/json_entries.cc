@@ -9,22 +9,24 @@
 namespace tf {
 namespace {
 
-// parseJsonNumbers(text: string, asFloat64: 0 | 1, info: Float64Array) -> values | null
-// For a predict body `{"instances" | "inputs": <rectangular array of plain numbers>}`:
-// values is a Float32Array (each value the float nearest the double JSON.parse gives)
-// or, with asFloat64, a Float64Array of those doubles; info receives [key (1 instances,
-// 2 inputs), rank, dims...] (info holds 2 + kMaxJsonRank numbers). null: any other body,
-// or a number outside the exact fast path; the caller then parses it as general JSON.
+// parseJsonNumbers(body: Uint8Array, asFloat64: 0 | 1, info: Float64Array) -> values | null
+// For a predict body (UTF-8 bytes) `{"instances" | "inputs": <rectangular array of plain
+// numbers>}`: values is a Float32Array (each value the float nearest the double JSON.parse
+// gives) or, with asFloat64, a Float64Array of those doubles; info receives [key (1
+// instances, 2 inputs), rank, dims...] (info holds 2 + kMaxJsonRank numbers). null: any
+// other body, or a number outside the exact fast path; the caller then parses it as
+// general JSON.
 napi_value parse_json_numbers_entry(napi_env env, napi_callback_info info) {
   EntryArgs args(env, info, "parseJsonNumbers");
   thread_local std::string text;  // both keep their capacity between requests
   thread_local JsonNumbers parsed;
-  // One UTF-8 copy: the UTF-16 length comes without a scan, and no UTF-16 unit takes
-  // more than 3 UTF-8 bytes.
-  size_t units = 0, len = 0;
-  check(napi_get_value_string_utf16(env, args[0], nullptr, 0, &units), "get_value_string_utf16");
-  text.resize(3 * units + 1);
-  check(napi_get_value_string_utf8(env, args[0], &text[0], text.size(), &len), "get_value_string_utf8");
+  // One copy of the bytes, followed by the zero padding the reader needs.
+  void* body;
+  size_t len;
+  arg_typed(env, args[0], &body, &len);
+  text.resize(len + kJsonPadding);
+  if (len > 0) std::memcpy(&text[0], body, len);
+  std::memset(&text[len], 0, kJsonPadding);
   const bool as_f64 = args.flag(1);
   void* info_data;
   size_t info_bytes;

@@ -8,14 +8,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { native } from '../../lib/native';
+import { looksLikePredict } from '../../lib/serve/body';
 
-/** The addon's answer as [key, dims, values], or null. */
-function parseJsonNumbers(text: string, asFloat64: 0 | 1): [string, number[], Float32Array | Float64Array] | null {
+/** The addon's answer for a body's UTF-8 bytes as [key, dims, values], or null. */
+function parseJsonBytes(bytes: Uint8Array, asFloat64: 0 | 1): [string, number[], Float32Array | Float64Array] | null {
   const info = new Float64Array(10).fill(-1);
-  const values = native.parseJsonNumbers(text, asFloat64, info);
+  const values = native.parseJsonNumbers(bytes, asFloat64, info);
   if (values === null) return null;
   const rank = info[1];
   return [['', 'instances', 'inputs'][info[0]], Array.from(info.subarray(2, 2 + rank)), values];
+}
+
+function parseJsonNumbers(text: string, asFloat64: 0 | 1): [string, number[], Float32Array | Float64Array] | null {
+  return parseJsonBytes(Buffer.from(text, 'utf8'), asFloat64);
 }
 
 function rng(seed: number): () => number {
@@ -164,5 +169,49 @@ describe('parseJsonNumbers', () => {
       expect(Array.from(got![2]).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(values.map((v) => Object.is(v, -0) ? '-0' : v));
       expect(values).toEqual((Object.values(JSON.parse(text))[0] as unknown[]).flat(Infinity));
     }
+  });
+
+  it('reads digit runs of every length (the reader takes 8 digits at a time) exactly as JSON.parse', () => {
+    const r = rng(5);
+    const digits = (n: number): string => Array.from({ length: n }, () => String(Math.floor(r() * 10))).join('');
+    let taken = 0;
+    for (let intLen = 1; intLen <= 24; intLen++) {
+      for (let fracLen = 0; fracLen <= 24; fracLen++) {
+        for (let rep = 0; rep < 4; rep++) {
+          const whole = intLen === 1 ? digits(1) : String(1 + Math.floor(r() * 9)) + digits(intLen - 1);
+          const num = `${rep % 2 ? '-' : ''}${whole}${fracLen > 0 ? `.${digits(fracLen)}` : ''}`;
+          const text = `{"inputs":[${num},${num}]}`;
+          const got = parseJsonNumbers(text, 1);
+          const want = JSON.parse(num) as number;
+          // Up to 15 digits the integer is below 2^53 and the exponent is within 22: exact path.
+          if (intLen + fracLen <= 15) expect(got, text).not.toBeNull();
+          if (got === null) continue;
+          taken++;
+          expect(Object.is(got[2][0], want) && Object.is(got[2][1], want), `${text}: ${got[2][0]} vs ${want}`).toBe(true);
+        }
+      }
+    }
+    expect(taken).toBeGreaterThanOrEqual(480); // every (intLen, fracLen) with intLen + fracLen <= 15, 4 times
+  });
+
+  it('reads a body inside a larger buffer and declines bytes that are not UTF-8 text next to digits', () => {
+    const pool = Buffer.from(`xx{"instances":[[1.25,22,333]]}yyyy`, 'utf8');
+    const inner = pool.subarray(2, pool.length - 4);
+    expect(parseJsonBytes(inner, 1)?.[2]).toEqual(new Float64Array([1.25, 22, 333]));
+    for (let b = 0x80; b <= 0xff; b++) {
+      const bytes = Buffer.from('{"instances":[12345678, 1.5]}', 'utf8');
+      bytes[14 + (b % 8)] = b; // somewhere inside or right after the first number's digits
+      expect(parseJsonBytes(bytes, 1), `byte ${b.toString(16)}`).toBeNull();
+    }
+  });
+});
+
+describe('looksLikePredict', () => {
+  it('keeps bodies that start with an "instances" or "inputs" array, in any JSON whitespace, and nothing else', () => {
+    const yes = ['{"instances":[1]}', ' \n{ "inputs" :\t[', '{"instances"  :  [[', '\r\n\t {\n"inputs":['];
+    const no = ['', '{', '{}', '{"instances": 1}', '{"instances": {"a": [1]}}', '{"instance": [1]}', '{"inputs_": [1]}', '{"in\\u0070uts": [1]}',
+      '[{"instances": [1]}]', '{"outputs": [1]}', '{"instances"', '{"instances":', 'x{"instances": [1]}', '{ "a": 1, "instances": [1]}'];
+    for (const t of yes) expect(looksLikePredict(Buffer.from(t)), t).toBe(true);
+    for (const t of no) expect(looksLikePredict(Buffer.from(t)), t).toBe(false);
   });
 });

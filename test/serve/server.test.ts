@@ -34,7 +34,7 @@ beforeAll(async () => {
   // Saved without an input signature: the server infers [-1, 5] from the first Linear.
   tf.saveModel(model, path.join(lib.models, 'nosig'));
   ref = mlpWeights(tf, model);
-  const slow = new tf.nn.Sequential(new (tf.io.registeredModule('Sleep'))(300));
+  const slow = new tf.nn.Sequential(new (tf.io.registeredModule('Sleep'))(500));
   tf.saveModel(slow, path.join(lib.models, 'slow'), { inputShape: [null, 2] });
   model.dispose();
   ({ s: server, url } = await start([path.join(lib.models, 'mlp'), `other=${path.join(lib.models, 'nosig')}`], { bodyLimit: 4096 }));
@@ -242,8 +242,10 @@ describe('errors', () => {
   });
 
   it('503 with Retry-After when the queue is full, 504 after the timeout, and the server recovers', async () => {
-    // Each batch of the slow model takes 300 ms; one runs, two wait, the rest are refused.
-    const { url: u } = await start({ slow: path.join(lib.models, 'slow') }, { maxBatch: 1, queueSize: 2, timeoutMs: 800, batchDelayMs: 0, preload: [lib.sleepLayer] });
+    // Each batch of the slow model takes 500 ms; one runs, two wait, the rest are refused.
+    // The second answers at 1000 ms, 165 ms before its timeout; the third would answer at
+    // 1500 ms, and the timeout sweep (every 1150 / 8 ms) answers it 504 by about 1325 ms.
+    const { url: u } = await start({ slow: path.join(lib.models, 'slow') }, { maxBatch: 1, queueSize: 2, timeoutMs: 1150, batchDelayMs: 0, preload: [lib.sleepLayer] });
     const t0 = Date.now();
     const rs = await Promise.all([0, 1, 2, 3, 4].map(async (i) => {
       await new Promise((r) => setTimeout(r, i * 15));
@@ -257,9 +259,9 @@ describe('errors', () => {
     rs.forEach((r, i) => {
       if (r.status === 200) expect(r.json.predictions).toEqual([[i * 2, 2]]);
       if (r.status === 503) expect(r.headers.get('retry-after')).toBe('1');
-      if (r.status === 504) expect(r.json.error).toContain('800 ms');
+      if (r.status === 504) expect(r.json.error).toContain('1150 ms');
     });
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 600));
     const again = await post(`${u}/v1/models/slow:predict`, { instances: [[5, 6]] });
     expect(again.status).toBe(200);
     expect(again.json.predictions).toEqual([[10, 12]]);
@@ -289,6 +291,25 @@ describe('dynamic batching and metrics', () => {
     expect(batches).toBeLessThanOrEqual(n / 4);
     expect(batches).toBeGreaterThanOrEqual(2); // maxBatch 32 < 48
     expect(metric(m, 'tensorforge_batch_size_bucket{le="32",model="mlp"}')).toBe(batches);
+  });
+
+  it('bodies the worker reads and bodies it declines batch together; a request over the row limit waits for the next batch', async () => {
+    const { url: u } = await start([path.join(lib.models, 'mlp')], { maxBatch: 8, batchDelayMs: 25 });
+    const n = 30;
+    // 1 to 5 rows each. Values with 4 decimals take the worker's fast path; full-precision
+    // doubles (17 significant digits) are declined by it and read on the main thread.
+    const reqs = Array.from({ length: n }, (_, i) => randomRows(1 + ((i * 7) % 5), 5, 300 + i).map((r) => (i % 3 === 2 ? r : r.map((v) => Math.round(v * 1e4) / 1e4))));
+    const rs = await Promise.all(reqs.map((x, i) => post(`${u}/v1/models/mlp:predict`, i % 4 === 1 ? { inputs: x } : { instances: x })));
+    rs.forEach((r, i) => {
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expectRowsClose(i % 4 === 1 ? r.json.outputs : r.json.predictions, reqs[i].map((x) => mlpReference(ref, x)));
+    });
+    const m = (await get(`${u}/metrics`)).text;
+    const batches = metric(m, 'tensorforge_batch_size_count{model="mlp"}');
+    expect(metric(m, 'tensorforge_batch_size_sum{model="mlp"}')).toBe(reqs.reduce((a, x) => a + x.length, 0));
+    expect(metric(m, 'tensorforge_batch_requests_sum{model="mlp"}')).toBe(n);
+    expect(metric(m, 'tensorforge_batch_size_bucket{le="8",model="mlp"}')).toBe(batches); // no batch over the limit
+    expect(batches).toBeLessThan(n / 2);
   });
 
   it('/metrics: requests by code, latency histograms, batch sizes, queue depth, process memory', async () => {

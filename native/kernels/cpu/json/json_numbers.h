@@ -19,6 +19,7 @@
 namespace tf {
 
 constexpr int kMaxJsonRank = 8;
+constexpr size_t kJsonPadding = 8;  // zero bytes the caller puts after the body
 
 struct JsonNumbers {
   const uint8_t* key = nullptr;  // the key's bytes inside the body (no escapes)
@@ -30,8 +31,8 @@ struct JsonNumbers {
 };
 
 // Parses body[0, n) as `{ "key" : array }` (JSON whitespace anywhere between tokens).
-// body[n] must be readable and 0 (a sentinel: the reader stops at it without bounds
-// checks in its inner loops). On success fills out and returns true; otherwise returns
+// body[n, n + kJsonPadding) must be readable and 0 (the reader stops at the first zero
+// without bounds checks in its inner loops, and reads digits 8 bytes at a time). On success fills out and returns true; otherwise returns
 // false (out is unspecified).
 bool parse_json_numbers(const uint8_t* body, size_t n, JsonNumbers& out);
 
