@@ -7,6 +7,7 @@
  * rectangular array of plain numbers.
  */
 import { describe, expect, it } from 'vitest';
+import { rng } from '../helpers';
 import { native } from '../../lib/native';
 import { looksLikePredict } from '../../lib/serve/body';
 
@@ -21,16 +22,6 @@ function parseJsonBytes(bytes: Uint8Array, asFloat64: 0 | 1): [string, number[],
 
 function parseJsonNumbers(text: string, asFloat64: 0 | 1): [string, number[], Float32Array | Float64Array] | null {
   return parseJsonBytes(Buffer.from(text, 'utf8'), asFloat64);
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A random JSON number as text, and whether it is short enough that the fast path must take it. */

@@ -4,18 +4,9 @@
  * up to rank 4), every dtype, and values that are not finite.
  */
 import { describe, expect, it } from 'vitest';
+import { rng } from '../helpers';
 import { rowJson } from '../../lib/serve/signature';
 import type { DType } from '../../lib/dtype';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function nested(values: ArrayLike<number>, offset: number, dims: number[], bool: boolean): unknown {
   if (dims.length === 0) return bool ? values[offset] !== 0 : values[offset];
