@@ -5,12 +5,8 @@
 // (float32, AVX2, B's rows contiguous). Fewer rows still (float32, AVX2): no packing at
 // all, register tiles over B in place for M <= 4, dot products along K for a transposed B
 // (M <= 16), and the GEMV for M = 1.
-#include <vector>
 
 #include "gemm_blocks.h"
-#ifdef TF_GEMM_PROF
-void tf_gemm_prof_mark(int64_t item, int what);
-#endif
 
 namespace tf {
 namespace gemm_detail {
@@ -100,9 +96,6 @@ bool rows_fused(const GemmArgs<float>& g, const UKernel<float>& uk) {
     float* Ap = static_cast<float*>(t_pack_a.get(sizeof(float) * static_cast<size_t>(per * kMR * L.kc + 16)));
     float* Bg = static_cast<float*>(t_item_b.get(sizeof(float) * static_cast<size_t>(NR * L.kc)));
     for (int64_t it = begin; it < end; ++it) {
-#ifdef TF_GEMM_PROF
-      tf_gemm_prof_mark(it, 0);
-#endif
       const int64_t i0 = it * per * kMR, i1 = std::min(g.m, i0 + per * kMR);
       for (int64_t pc = 0; pc < g.k; pc += L.kc) {
         const int64_t kc = std::min(L.kc, g.k - pc);
@@ -111,9 +104,6 @@ bool rows_fused(const GemmArgs<float>& g, const UKernel<float>& uk) {
         few_rows_fused(uk, kc, i1 - i0, 0, g.n, g.alpha, Ap, g.B + pc * g.rsB, g.rsB, Bg, pc == 0 ? g.beta : 1.0f,
                        g.C + i0 * g.rsC, g.rsC, g.csC, has_epi, g.epi, i0);
       }
-#ifdef TF_GEMM_PROF
-      tf_gemm_prof_mark(it, 1);
-#endif
     }
     t_item_b.trim();
   });
@@ -204,11 +194,11 @@ bool gemv_split_k(const GemmArgs<float>& g) {
   if (g.n * g.k < kMinMacsPerTask * threads) return false;
   const int64_t parts = threads;
   const int64_t kpart = (g.k + parts - 1) / parts;
-  std::vector<float> partial(static_cast<size_t>(parts * g.n));
+  float* partial = static_cast<float*>(t_pack_b.get(sizeof(float) * static_cast<size_t>(parts * g.n)));
   parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
     for (int64_t q = begin; q < end; ++q) {
       const int64_t k0 = q * kpart, k1 = std::min(g.k, k0 + kpart);
-      float* y = partial.data() + q * g.n;
+      float* y = partial + q * g.n;
       if (k1 <= k0) {
         std::fill(y, y + g.n, 0.0f);
         continue;
@@ -223,6 +213,7 @@ bool gemv_split_k(const GemmArgs<float>& g) {
     C[j] = g.beta == 0.0f ? g.alpha * sum : g.alpha * sum + g.beta * C[j];
   }
   if (g.epi.active()) run_epilogue(g.epi, 1, g.n, C, g.rsC, 1, 0, 0);
+  t_pack_b.trim();
   return true;
 }
 
