@@ -131,6 +131,7 @@ void run_packed(const GemmArgs<T>& g, const UKernel<T>& uk) {
   // M = N = 256 3.49 against 3.69 ms; 1024^3 and 2048^3 the same).
   const int64_t macs = g.m * g.n * g.k;
   const bool own_b = (L.blocks == 1 && macs <= kSmallMacs) || (macs <= kOwnBMacs && g.n >= 128 * threads);
+  if (own_b && try_rows_fused(g, uk)) return;
   if (g.batch == 1 && !g.Bp && threads > 1 && own_b) {
     const Split s = split_work(1, g.m, g.n, g.k, kMR, NR, true);
     parallel_for(s.pm * s.pn, 1, [&](int64_t begin, int64_t end) {

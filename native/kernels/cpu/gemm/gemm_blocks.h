@@ -323,6 +323,8 @@ bool b_shared(const GemmArgs<T>& g) {
 template <typename T>
 bool try_few_rows(const GemmArgs<T>& g, const UKernel<T>& uk);  // packed, B packed panel by panel
 template <typename T>
+bool try_rows_fused(const GemmArgs<T>& g, const UKernel<T>& uk);  // float32 with AVX2: threads split M, B read in place
+template <typename T>
 bool try_direct(const GemmArgs<T>& g);  // float32 with AVX2: unpacked register tiles and GEMV
 
 }  // namespace gemm_detail

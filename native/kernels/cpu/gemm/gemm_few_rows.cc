@@ -5,7 +5,6 @@
 // (float32, AVX2, B's rows contiguous). Fewer rows still (float32, AVX2): no packing at
 // all, register tiles over B in place for M <= 4, dot products along K for a transposed B
 // (M <= 16), and the GEMV for M = 1.
-#include <vector>
 
 #include "gemm_blocks.h"
 
@@ -48,9 +47,10 @@ int64_t few_rows_prefetch() {
 // The tiles of rows [0, m) x columns [j0, j1) of one K block, B read in place (row-major,
 // Brow = row pc of B): for each full panel the first row tile reads B and leaves the packed
 // panel in Bg for the others; a short last panel is packed (zero-padded), then computed.
+// C points at the block's row 0, which is row ci0 of the product (for the bias).
 void few_rows_fused(const UKernel<float>& uk, int64_t kc, int64_t m, int64_t j0, int64_t j1, float alpha,
                     const float* Ap, const float* Brow, int64_t rsB, float* Bg, float beta_now, float* C,
-                    int64_t rsC, int64_t csC, bool has_epi, const GemmEpilogue<float>& epi) {
+                    int64_t rsC, int64_t csC, bool has_epi, const GemmEpilogue<float>& epi, int64_t ci0 = 0) {
   constexpr int NR = 16;
   const int64_t pf = few_rows_prefetch();
   static const bool pfn = env_or("TF_GEMM_FR_PFN", 1) != 0;
@@ -58,7 +58,7 @@ void few_rows_fused(const UKernel<float>& uk, int64_t kc, int64_t m, int64_t j0,
     const int64_t cols = std::min<int64_t>(NR, j1 - jr);
     if (cols < NR) {
       pack_b_panel<float, NR>(kc, cols, Brow + jr, rsB, 1, Bg);
-      macro_tiles(uk, kc, m, jr, j1, alpha, Ap, Bg - jr * kc, beta_now, C, rsC, csC, has_epi, epi, 0);
+      macro_tiles(uk, kc, m, jr, j1, alpha, Ap, Bg - jr * kc, beta_now, C, rsC, csC, has_epi, epi, ci0);
       return;
     }
     for (int64_t ir = 0; ir < m; ir += kMR) {
@@ -71,9 +71,43 @@ void few_rows_fused(const UKernel<float>& uk, int64_t kc, int64_t m, int64_t j0,
       } else {
         uk.rows[rows](kc, alpha, Ap + ir * kc, Bg, beta_now, c, rsC, csC);
       }
-      if (has_epi) run_epilogue(epi, rows, NR, c, rsC, csC, ir, jr);
+      if (has_epi) run_epilogue(epi, rows, NR, c, rsC, csC, ci0 + ir, jr);
     }
   }
+}
+
+// Small products on several threads (float32, AVX2, B's rows contiguous): the threads
+// split M in whole micro-tiles, each packs only its own rows of A and reads all of B in
+// place through few_rows_fused, so no thread packs anything it does not use and nothing
+// is packed in a separate pass (128^3 on 2 threads: 4 of the 8 panels of B and all of A
+// packed per thread before).
+bool rows_fused(const GemmArgs<float>& g, const UKernel<float>& uk) {
+  const int64_t threads = std::max(1, num_threads());
+  static const long limit = env_or("TF_GEMM_ROWS_FUSED_MACS", int64_t(1) << 24);
+  if (threads < 2 || !use_avx2() || g.batch != 1 || g.Bp || g.csB != 1 || g.n < 2 * 16) return false;
+  const int64_t tiles = (g.m + kMR - 1) / kMR;
+  const int64_t per = (tiles + threads - 1) / threads;  // row tiles per thread
+  // Each thread's rows must fit one packed A block, and give every thread full tiles.
+  if (g.m * g.n * g.k > limit || per * kMR > blocking<float>().mc || tiles < 2 * threads) return false;
+  const PackedLayout<float> L(g.k, g.n);
+  constexpr int NR = 16;
+  const int64_t items = (tiles + per - 1) / per;
+  parallel_for(items, 1, [&](int64_t begin, int64_t end) {
+    float* Ap = static_cast<float*>(t_pack_a.get(sizeof(float) * static_cast<size_t>(per * kMR * L.kc + 16)));
+    float* Bg = static_cast<float*>(t_item_b.get(sizeof(float) * static_cast<size_t>(NR * L.kc)));
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t i0 = it * per * kMR, i1 = std::min(g.m, i0 + per * kMR);
+      for (int64_t pc = 0; pc < g.k; pc += L.kc) {
+        const int64_t kc = std::min(L.kc, g.k - pc);
+        const bool has_epi = g.epi.active() && pc + kc >= g.k;
+        pack_a(i1 - i0, kc, g.A + i0 * g.rsA + pc * g.csA, g.rsA, g.csA, Ap);
+        few_rows_fused(uk, kc, i1 - i0, 0, g.n, g.alpha, Ap, g.B + pc * g.rsB, g.rsB, Bg, pc == 0 ? g.beta : 1.0f,
+                       g.C + i0 * g.rsC, g.rsC, g.csC, has_epi, g.epi, i0);
+      }
+    }
+    t_item_b.trim();
+  });
+  return true;
 }
 #endif
 
@@ -160,11 +194,11 @@ bool gemv_split_k(const GemmArgs<float>& g) {
   if (g.n * g.k < kMinMacsPerTask * threads) return false;
   const int64_t parts = threads;
   const int64_t kpart = (g.k + parts - 1) / parts;
-  std::vector<float> partial(static_cast<size_t>(parts * g.n));
+  float* partial = static_cast<float*>(t_pack_b.get(sizeof(float) * static_cast<size_t>(parts * g.n)));
   parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
     for (int64_t q = begin; q < end; ++q) {
       const int64_t k0 = q * kpart, k1 = std::min(g.k, k0 + kpart);
-      float* y = partial.data() + q * g.n;
+      float* y = partial + q * g.n;
       if (k1 <= k0) {
         std::fill(y, y + g.n, 0.0f);
         continue;
@@ -179,6 +213,7 @@ bool gemv_split_k(const GemmArgs<float>& g) {
     C[j] = g.beta == 0.0f ? g.alpha * sum : g.alpha * sum + g.beta * C[j];
   }
   if (g.epi.active()) run_epilogue(g.epi, 1, g.n, C, g.rsC, 1, 0, 0);
+  t_pack_b.trim();
   return true;
 }
 
@@ -253,6 +288,16 @@ bool try_few_rows(const GemmArgs<T>& g, const UKernel<T>& uk) {
 }
 
 template <typename T>
+bool try_rows_fused(const GemmArgs<T>& g, const UKernel<T>& uk) {
+#ifdef TF_HAVE_AVX2_KERNELS
+  if constexpr (std::is_same_v<T, float>) return rows_fused(g, uk);
+#endif
+  (void)g;
+  (void)uk;
+  return false;
+}
+
+template <typename T>
 bool try_direct(const GemmArgs<T>& g) {
 #ifdef TF_HAVE_AVX2_KERNELS
   if constexpr (std::is_same_v<T, float>) return direct_f32(g);
@@ -264,6 +309,9 @@ bool try_direct(const GemmArgs<T>& g) {
 template bool try_few_rows<float>(const GemmArgs<float>&, const UKernel<float>&);
 template bool try_few_rows<double>(const GemmArgs<double>&, const UKernel<double>&);
 template bool try_few_rows<int32_t>(const GemmArgs<int32_t>&, const UKernel<int32_t>&);
+template bool try_rows_fused<float>(const GemmArgs<float>&, const UKernel<float>&);
+template bool try_rows_fused<double>(const GemmArgs<double>&, const UKernel<double>&);
+template bool try_rows_fused<int32_t>(const GemmArgs<int32_t>&, const UKernel<int32_t>&);
 template bool try_direct<float>(const GemmArgs<float>&);
 template bool try_direct<double>(const GemmArgs<double>&);
 template bool try_direct<int32_t>(const GemmArgs<int32_t>&);
