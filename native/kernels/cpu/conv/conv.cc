@@ -56,7 +56,7 @@ struct Dims {
       : cg(g.c / g.groups), kg(g.k / g.groups), kk(g.kh * g.kw), r(cg * kk), p(g.oh * g.ow),
         hw(g.h * g.w) {
     static const int64_t block_bytes = [] {
-      const char* v = std::getenv("TF_CONV_BLOCK_KB");  // tuning hook (undocumented)
+      const char* v = std::getenv("TF_CONV_BLOCK_KB");  // tuning hook (docs/TUNING.md)
       return (v && *v ? std::atol(v) : 160) * 1024;
     }();
     const int64_t target = std::max<int64_t>(64, block_bytes / static_cast<int64_t>(elem) / std::max<int64_t>(1, r) / 16 * 16);
@@ -126,7 +126,7 @@ void gemm_call(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsA, int64_t
 // weight packed once per call (see conv2d_forward).
 int64_t transposed_positions() {
   static const int64_t v = [] {
-    const char* e = std::getenv("TF_CONV_WT_POSITIONS");  // tuning hook (undocumented)
+    const char* e = std::getenv("TF_CONV_WT_POSITIONS");  // tuning hook (docs/TUNING.md)
     return e && *e ? std::atol(e) : 256;
   }();
   return v;

@@ -66,7 +66,7 @@ std::vector<int64_t> direct_offsets(const ConvGeom& g, int64_t wpad, int64_t pla
 // depth 1600 (C64 5x5 on 14x14: 1.7x); 3x3 layers with 16+ channels go to Winograd first.
 bool direct_fits(const ConvGeom& g) {
   static const int64_t max_depth = [] {
-    const char* v = std::getenv("TF_CONV_DIRECT_DEPTH");  // tuning hook (undocumented)
+    const char* v = std::getenv("TF_CONV_DIRECT_DEPTH");  // tuning hook (docs/TUNING.md)
     return v && *v ? std::atol(v) : 1024;
   }();
   const int64_t depth = g.c * g.kh * g.kw;
@@ -80,7 +80,7 @@ bool direct_fits(const ConvGeom& g) {
 // im2col + GEMM + col2im (1 thread, 2-core Zen 3).
 int64_t direct_backward_depth() {
   static const int64_t depth = [] {
-    const char* v = std::getenv("TF_CONV_DIRECT_BWD_DEPTH");  // tuning hook (undocumented)
+    const char* v = std::getenv("TF_CONV_DIRECT_BWD_DEPTH");  // tuning hook (docs/TUNING.md)
     return v && *v ? std::atol(v) : 512;
   }();
   return depth;
@@ -164,7 +164,7 @@ void direct_forward(const ConvGeom& g, const float* x, const float* w, const flo
   }
   const int64_t wpad = direct_row_width(g);                            // buffer row width
   static const int64_t target_q = [] {
-    const char* v = std::getenv("TF_CONV_DIRECT_Q");  // tuning hook (undocumented)
+    const char* v = std::getenv("TF_CONV_DIRECT_Q");  // tuning hook (docs/TUNING.md)
     return v && *v ? std::atol(v) : 0;
   }();
   // Output rows per block: about 512 positions, fewer with many channels so that the tile

@@ -95,7 +95,7 @@ void winograd_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, 
   wino_weights(g, w, U);
   const int64_t row_bytes = kXi * (C + K) * tw * static_cast<int64_t>(sizeof(T));
   static const int64_t block_bytes = [] {
-    const char* v = std::getenv("TF_WINO_BLOCK_KB");  // tuning hook (undocumented)
+    const char* v = std::getenv("TF_WINO_BLOCK_KB");  // tuning hook (docs/TUNING.md)
     return (v && *v ? std::atol(v) : 2048) * 1024;
   }();
   const int64_t rb = std::clamp<int64_t>(block_bytes / row_bytes, 1, th);

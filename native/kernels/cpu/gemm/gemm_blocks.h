@@ -41,7 +41,7 @@ const Blocking& blocking() {
     kc = std::clamp<int64_t>(kc / 8 * 8, 64, 512);
     int64_t mc = static_cast<int64_t>(0.4 * static_cast<double>(l2)) / (kc * static_cast<int64_t>(sizeof(T)));
     mc = std::clamp<int64_t>(mc / kMR * kMR, 4 * kMR, 64 * kMR);
-    // Tuning hooks (undocumented): TF_GEMM_KC, TF_GEMM_MC.
+    // Tuning hooks (docs/TUNING.md): TF_GEMM_KC, TF_GEMM_MC.
     kc = std::clamp<int64_t>(env_or("TF_GEMM_KC", kc), 8, 4096);
     mc = std::clamp<int64_t>(env_or("TF_GEMM_MC", mc) / kMR * kMR, kMR, 4096);
     return Blocking{kc, mc};

@@ -26,7 +26,7 @@ struct FewRowsBlocking {
 template <typename T>
 const FewRowsBlocking& few_rows_blocking() {
   static const FewRowsBlocking b = [] {
-    // Tuning hooks (undocumented): TF_GEMM_FR_KC, TF_GEMM_FR_PANELS.
+    // Tuning hooks (docs/TUNING.md): TF_GEMM_FR_KC, TF_GEMM_FR_PANELS.
     const int64_t kc = std::clamp<int64_t>(env_or("TF_GEMM_FR_KC", 256), 8, 4096) / 4 * 4;
     const int64_t panels = std::clamp<int64_t>(env_or("TF_GEMM_FR_PANELS", 4), 1, 64);
     return FewRowsBlocking{kc, panels};
@@ -37,7 +37,7 @@ const FewRowsBlocking& few_rows_blocking() {
 #ifdef TF_HAVE_AVX2_KERNELS
 // How far ahead the fused tile prefetches rows of B: v > 0 into L1, v < 0 into L2, |v|
 // rows ahead (16 into L2 measured best; into L1 the rows, 4 KB apart at N = 1024, evict
-// each other). Tuning hooks (undocumented): TF_GEMM_FR_PF, TF_GEMM_FR_PFN (0: the second
+// each other). Tuning hooks (docs/TUNING.md): TF_GEMM_FR_PF, TF_GEMM_FR_PFN (0: the second
 // row tile does not prefetch the next panel), TF_GEMM_FR_FUSED (0: pack every panel first).
 int64_t few_rows_prefetch() {
   static const int64_t v = env_or("TF_GEMM_FR_PF", -16);
