@@ -213,3 +213,50 @@ export function erfcTail(ax: number): number {
   for (let n = 400; n >= 1; n--) t = ax + n / 2 / t;
   return Math.exp(-ax * ax) / Math.sqrt(Math.PI) / t;
 }
+
+/** Options of gemmRef: C = act(alpha * A·B + beta * c0 + biasScale * bias). */
+export interface GemmRefOptions {
+  alpha?: number;
+  beta?: number;
+  c0?: Float64Array;
+  bias?: Float64Array;
+  /** The bias has one value per row of C (else per column). */
+  biasPerRow?: boolean;
+  biasScale?: number;
+  act?: (v: number) => number;
+}
+
+/**
+ * act(alpha * A·B + beta * c0 + biasScale * bias) in float64 over row-major A [m, k] and
+ * B [k, n]; bound is the sum of the terms' magnitudes per element, for the tolerance.
+ */
+export function gemmRef(A: Float64Array, B: Float64Array, m: number, k: number, n: number, o: GemmRefOptions = {}): { values: Float64Array; bound: Float64Array } {
+  const { alpha = 1, beta = 0, c0, bias, biasPerRow = false, biasScale = 1, act = (v: number) => v } = o;
+  const values = new Float64Array(m * n);
+  const bound = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let g = 0;
+      for (let p = 0; p < k; p++) {
+        const t = A[i * k + p] * B[p * n + j];
+        s += t;
+        g += Math.abs(t);
+      }
+      let v = alpha * s;
+      g *= Math.abs(alpha);
+      if (beta !== 0 && c0) {
+        v += beta * c0[i * n + j];
+        g += Math.abs(beta * c0[i * n + j]);
+      }
+      if (bias) {
+        const b = biasScale * bias[biasPerRow ? i : j];
+        v += b;
+        g += Math.abs(b);
+      }
+      values[i * n + j] = act(v);
+      bound[i * n + j] = g;
+    }
+  }
+  return { values, bound };
+}

@@ -239,7 +239,8 @@ export class InferencePool {
 
   /**
    * Reads the batch's unread bodies and runs what fits (raw_parts.ts) on one worker.
-   * The bytes and the rows already read are transferred.
+   * The bytes and the rows already read are transferred. Used by the server's batcher.
+   * @internal
    */
   async runParts(key: string, batch: PartsBatch): Promise<{ outs: WireTensor[]; results: PartResult[] }> {
     const transfer: ArrayBuffer[] = [batch.bytes.buffer as ArrayBuffer];

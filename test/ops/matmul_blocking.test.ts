@@ -8,37 +8,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../lib/index';
 import type { DType, Tensor } from '../../lib/index';
-import { makeTensor, randomValues, rng, type Layout } from '../helpers';
+import { gemmRef, makeTensor, randomValues, rng, type Layout } from '../helpers';
 
 /** relu(alpha * A·B + beta * C0 + bias) in float64, with the sum of |terms| for the tolerance. */
 function reference(A: Float64Array, B: Float64Array, m: number, k: number, n: number, opts: { alpha?: number; beta?: number; c0?: Float64Array; bias?: Float64Array; relu?: boolean }) {
-  const { alpha = 1, beta = 0, c0, bias, relu = false } = opts;
-  const out = new Float64Array(m * n);
-  const mag = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      let a = 0;
-      for (let p = 0; p < k; p++) {
-        const t = A[i * k + p] * B[p * n + j];
-        s += t;
-        a += Math.abs(t);
-      }
-      let v = alpha * s;
-      let mg = Math.abs(alpha) * a;
-      if (beta !== 0 && c0) {
-        v += beta * c0[i * n + j];
-        mg += Math.abs(beta * c0[i * n + j]);
-      }
-      if (bias) {
-        v += bias[j];
-        mg += Math.abs(bias[j]);
-      }
-      out[i * n + j] = relu ? Math.max(v, 0) : v;
-      mag[i * n + j] = mg;
-    }
-  }
-  return { out, mag };
+  const { values, bound } = gemmRef(A, B, m, k, n, { ...opts, act: opts.relu ? (v) => Math.max(v, 0) : undefined });
+  return { out: values, mag: bound };
 }
 
 function expectMatches(got: Tensor, ref: { out: Float64Array; mag: Float64Array }, dtype: DType, what: string): void {

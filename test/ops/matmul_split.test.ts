@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../lib/index';
 import type { DType } from '../../lib/index';
 import { native } from '../../lib/native';
-import { erfRef as erf, makeTensor, randomValues, rng } from '../helpers';
+import { erfRef as erf, gemmRef, makeTensor, randomValues, rng } from '../helpers';
 
 const ACTS = ['none', 'relu', 'gelu', 'sigmoid', 'tanh'] as const;
 const ACT_FN: ((v: number) => number)[] = [
@@ -24,35 +24,9 @@ const ACT_FN: ((v: number) => number)[] = [
 
 interface Opts { alpha: number; beta: number; c0?: Float64Array; bias?: Float64Array; biasPerRow?: boolean; biasScale?: number; act?: number }
 
-/** act(alpha * A·B + beta * c0 + biasScale * bias) over row-major A [m, k], B [k, n]; bound: sum of |terms|. */
+/** The float64 reference with act given by its code (ACT_FN). */
 function reference(A: Float64Array, B: Float64Array, m: number, k: number, n: number, o: Opts) {
-  const values = new Float64Array(m * n);
-  const bound = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      let g = 0;
-      for (let p = 0; p < k; p++) {
-        const t = A[i * k + p] * B[p * n + j];
-        s += t;
-        g += Math.abs(t);
-      }
-      let v = o.alpha * s;
-      g *= Math.abs(o.alpha);
-      if (o.beta !== 0 && o.c0) {
-        v += o.beta * o.c0[i * n + j];
-        g += Math.abs(o.beta * o.c0[i * n + j]);
-      }
-      if (o.bias) {
-        const b = (o.biasScale ?? 1) * o.bias[o.biasPerRow ? i : j];
-        v += b;
-        g += Math.abs(b);
-      }
-      values[i * n + j] = ACT_FN[o.act ?? 0](v);
-      bound[i * n + j] = g;
-    }
-  }
-  return { values, bound };
+  return gemmRef(A, B, m, k, n, { ...o, act: ACT_FN[o.act ?? 0] });
 }
 
 /** Checks C [m, ldc] (the first n columns) against ref, and that the columns past n still hold NaN. */
