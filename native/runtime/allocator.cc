@@ -1,10 +1,15 @@
 #include "allocator.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <new>
 #include <unordered_map>
 #include <vector>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 namespace tf {
 namespace {
@@ -35,6 +40,17 @@ Cache& cache() {
 }
 
 void* system_alloc(size_t bytes) {
+#ifdef __linux__
+  if (bytes >= kHugePageBytes) {
+    // Large blocks start on a 2 MiB boundary and ask for transparent huge pages (where
+    // the system grants them only on request, as numpy does for its arrays): a GEMM that
+    // walks a large matrix by rows 4 KiB apart otherwise misses the TLB on every row.
+    void* p = nullptr;
+    if (posix_memalign(&p, kHugePageBytes, bytes) != 0 || !p) throw std::bad_alloc();
+    advise_huge_pages(p, bytes);
+    return p;
+  }
+#endif
   void* p = std::aligned_alloc(kAlignment, bytes);
   if (!p) throw std::bad_alloc();
   return p;
@@ -52,6 +68,17 @@ void trim_locked(Cache& c, int64_t target) {
 }
 
 }  // namespace
+
+void advise_huge_pages(void* p, size_t bytes) {
+#ifdef __linux__
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHugePageBytes - 1) & ~uintptr_t(kHugePageBytes - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~uintptr_t(kHugePageBytes - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // advice: failure is harmless
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
 
 void* host_alloc(size_t nbytes) {
   size_t cls = size_class(nbytes);
