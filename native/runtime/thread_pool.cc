@@ -221,6 +221,7 @@ void run_serial(const std::function<void()>& fn) {
   fn();
 }
 int num_threads() { return pool().num_threads(); }
+int available_threads() { return t_inside_job ? 1 : pool().num_threads(); }
 void set_num_threads(int n) { pool().set_num_threads(n); }
 int hardware_threads() {
 #ifdef __linux__

@@ -19,6 +19,10 @@ void parallel_for(int64_t n, int64_t grain, const RangeFn& fn);
 void run_serial(const std::function<void()>& fn);
 
 int num_threads();
+// The threads a parallel_for called from this thread would use: 1 inside a pool job or
+// run_serial (nested calls run inline), else num_threads(). Kernels that shape their
+// work by the thread count ask this one.
+int available_threads();
 void set_num_threads(int n);
 int hardware_threads();
 

@@ -286,6 +286,24 @@ describe('matmul int32 and mixed dtypes', () => {
     expect(tf.matmul(big, big.T).item()).toBe(0);
   });
 
+  it('int32 tall products split K between 2 threads and still wrap like one product', () => {
+    const r = rng(33);
+    const threads = tf.getNumThreads();
+    try {
+      tf.setNumThreads(2);
+      const a = operand(r, [40, 8200], 'int32', 'contiguous');
+      const b = operand(r, [8200, 52], 'int32', 'contiguous');
+      expectProduct(tf.matmul(a.t, b.t), refMatmul(a.arr, b.arr), 'int32', 'int32 [40, 8200]·[8200, 52] on 2 threads');
+      // Each half of K sums to 4100 * 2^32, so each partial result wraps to 0, and so must their sum.
+      const big = tf.full([40, 8200], 65536, { dtype: 'int32' });
+      const out = tf.matmul(big, tf.full([8200, 52], 65536, { dtype: 'int32' }).add(tf.eye(8200, 52, { dtype: 'int32' })));
+      // + the identity's column j adds 65536 * 1 for j < 52 (rows of big are all 65536)
+      expect(Array.from(new Set(out.dataSync()))).toEqual([65536]);
+    } finally {
+      tf.setNumThreads(threads);
+    }
+  });
+
   it('mixed dtypes promote: float32·float64 → float64, int32·float32 → float32', () => {
     const r = rng(32);
     const a = operand(r, [7, 17], 'float32', 'contiguous');

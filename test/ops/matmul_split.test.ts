@@ -6,6 +6,9 @@
  * thread, N at one panel and with a short last panel, K over several blocks), A row- and
  * column-major, C with a row stride, beta = 0 over NaN, beta != 0, a bias per row or per
  * column with each activation; on 1 and 2 threads, with the default and portable kernels.
+ * Tall products (K at least 4 x M and N, over 2^24 multiply-adds) split K between the
+ * threads instead, each into its own partial C, added at the end: three of those, one
+ * with K odd and not a multiple of the thread count.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../lib/index';
@@ -56,6 +59,7 @@ function expectRef(got: ArrayLike<number>, ref: { values: Float64Array; bound: F
 const SHAPES: [number, number, number][] = [
   [128, 128, 128], [19, 300, 33], [18, 100, 100], [24, 7, 32], [61, 513, 129], [132, 129, 255],
   [408, 50, 64], [409, 40, 40], [128, 1024, 128], [97, 1, 77],
+  [48, 8192, 48], [37, 12007, 45], [60, 4800, 61],
 ];
 
 afterAll(() => {

@@ -312,7 +312,7 @@ struct Split {
   int64_t pm, pn, m_chunk, n_chunk;
 };
 inline Split split_work(int64_t batch, int64_t m, int64_t n, int64_t k, int mr, int nr, bool prefer_n) {
-  const int64_t threads = std::max(1, num_threads());
+  const int64_t threads = std::max(1, available_threads());
   int64_t pm = 1, pn = 1;
   if (batch < threads) {
     const int64_t need = (threads + batch - 1) / batch;

@@ -82,7 +82,7 @@ void few_rows_fused(const UKernel<float>& uk, int64_t kc, int64_t m, int64_t j0,
 // is packed in a separate pass (128^3 on 2 threads: 4 of the 8 panels of B and all of A
 // packed per thread before).
 bool rows_fused(const GemmArgs<float>& g, const UKernel<float>& uk) {
-  const int64_t threads = std::max(1, num_threads());
+  const int64_t threads = std::max(1, available_threads());
   static const long limit = env_or("TF_GEMM_ROWS_FUSED_MACS", int64_t(1) << 24);
   if (threads < 2 || !use_avx2() || g.batch != 1 || g.Bp || g.csB != 1 || g.n < 2 * 16) return false;
   const int64_t tiles = (g.m + kMR - 1) / kMR;
@@ -189,7 +189,7 @@ long direct_rowb_limit() {
 // 4 KB runs of its own rows of B into a partial y), then the calling thread adds the
 // partial results. Returns false when splitting N is as good.
 bool gemv_split_k(const GemmArgs<float>& g) {
-  const int64_t threads = std::max(1, num_threads());
+  const int64_t threads = std::max(1, available_threads());
   if (threads < 2 || g.batch != 1 || g.n >= 1024 * threads || g.n < 64 || g.k < 64 * threads) return false;
   if (g.n * g.k < kMinMacsPerTask * threads) return false;
   const int64_t parts = threads;
