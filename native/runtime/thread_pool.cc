@@ -24,6 +24,7 @@ namespace {
 
 struct Job {
   const RangeFn* fn;
+  int caller_cpu = -1;  // the CPU the calling thread ran on when it pushed the job
   int64_t n;
   int64_t chunk;
   int64_t num_chunks;
@@ -95,6 +96,35 @@ bool spin_until(F ready) {
   }
 }
 
+int current_cpu() {
+#ifdef __linux__
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
+
+// Linux may wake a worker on its waker's CPU (it judges that cheaper; on this 2-vCPU VM it
+// did so with the other CPU idle), and a caller woken by something else may land on a
+// polling worker's CPU. The two then share one CPU until the load balancer separates
+// them, milliseconds later: a burst of 256^3 products after an idle spell ran at one
+// thread's speed that way. So a worker that finds itself on the caller's CPU when it takes
+// a job (sched_getcpu: a vDSO read) moves to another allowed CPU: it narrows its affinity
+// to exclude that CPU, which migrates it at once, then restores the affinity it had.
+void leave_cpu_of(int caller_cpu) {
+#ifdef __linux__
+  if (caller_cpu < 0 || caller_cpu >= CPU_SETSIZE || sched_getcpu() != caller_cpu) return;
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return;
+  cpu_set_t others = allowed;
+  CPU_CLR(caller_cpu, &others);
+  if (CPU_COUNT(&others) == 0) return;
+  if (sched_setaffinity(0, sizeof(others), &others) == 0) sched_setaffinity(0, sizeof(allowed), &allowed);
+#else
+  (void)caller_cpu;
+#endif
+}
+
 class Pool {
  public:
   Pool() : target_threads_(std::max(1, hardware_threads())) {}
@@ -123,6 +153,7 @@ class Pool {
     ensure_workers(threads - 1);
     auto job = std::make_shared<Job>();
     job->fn = &fn;
+    job->caller_cpu = current_cpu();
     job->n = n;
     job->chunk = (n + num_chunks - 1) / num_chunks;
     job->num_chunks = (n + job->chunk - 1) / job->chunk;
@@ -187,7 +218,10 @@ class Pool {
         if (stopping_) return;
         seen = epoch_.load(std::memory_order_relaxed);
       }
-      if (job) job->run_chunks();
+      if (job) {
+        leave_cpu_of(job->caller_cpu);
+        job->run_chunks();
+      }
     }
   }
 
