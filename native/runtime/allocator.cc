@@ -1,6 +1,5 @@
 #include "allocator.h"
 
-#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -39,6 +38,9 @@ Cache& cache() {
   return *c;
 }
 
+// Blocks of at least this size start on a 2 MiB boundary and ask for huge pages.
+constexpr size_t kHugePageBytes = size_t(2) << 20;
+
 void* system_alloc(size_t bytes) {
 #ifdef __linux__
   if (bytes >= kHugePageBytes) {
@@ -47,7 +49,7 @@ void* system_alloc(size_t bytes) {
     // walks a large matrix by rows 4 KiB apart otherwise misses the TLB on every row.
     void* p = nullptr;
     if (posix_memalign(&p, kHugePageBytes, bytes) != 0 || !p) throw std::bad_alloc();
-    advise_huge_pages(p, bytes);
+    madvise(p, bytes & ~(kHugePageBytes - 1), MADV_HUGEPAGE);  // advice: a refusal is harmless
     return p;
   }
 #endif
@@ -68,17 +70,6 @@ void trim_locked(Cache& c, int64_t target) {
 }
 
 }  // namespace
-
-void advise_huge_pages(void* p, size_t bytes) {
-#ifdef __linux__
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHugePageBytes - 1) & ~uintptr_t(kHugePageBytes - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~uintptr_t(kHugePageBytes - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // advice: failure is harmless
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
 
 void* host_alloc(size_t nbytes) {
   size_t cls = size_class(nbytes);

@@ -1,4 +1,5 @@
-// Host memory for tensors: 64-byte aligned blocks from a caching allocator that keeps
+// Host memory for tensors: 64-byte aligned blocks (2 MiB aligned, on huge pages where
+// Linux grants them, from 2 MiB up) from a caching allocator that keeps
 // freed blocks by size class, so training loops that allocate the same shapes every step
 // do not go back to the system allocator. Thread-safe; shared by every JS thread.
 #pragma once
@@ -8,14 +9,6 @@
 namespace tf {
 
 constexpr size_t kAlignment = 64;
-// Blocks of at least this size are 2 MiB aligned and backed by huge pages where the
-// system has them (see advise_huge_pages).
-constexpr size_t kHugePageBytes = size_t(2) << 20;
-
-// Asks the system to back the whole 2 MiB pages inside [p, p + bytes) with transparent
-// huge pages (Linux madvise; a no-op elsewhere or where refused). For large buffers that
-// kernels read with strides of a page or more.
-void advise_huge_pages(void* p, size_t bytes);
 
 // Returns a block of at least nbytes (0 allowed). Throws std::bad_alloc when the system
 // has no memory left; never returns null for nbytes > 0.

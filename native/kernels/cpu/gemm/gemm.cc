@@ -132,7 +132,7 @@ bool split_k(const GemmArgs<T>& g, const UKernel<T>& uk) {
   T* partial = static_cast<T*>(t_partial_c.get(sizeof(T) * static_cast<size_t>((parts - 1) * mn)));
   parallel_for(parts, 1, [&](int64_t begin, int64_t end) {
     for (int64_t q = begin; q < end; ++q) {
-      const int64_t k0 = g.k * q / parts, k1 = g.k * (q + 1) / parts;
+      const int64_t k0 = k * q / parts, k1 = k * (q + 1) / parts;
       GemmArgs<T> s = g;
       s.k = k1 - k0;
       s.A = g.A + k0 * g.csA;
@@ -140,7 +140,7 @@ bool split_k(const GemmArgs<T>& g, const UKernel<T>& uk) {
       s.epi = GemmEpilogue<T>();
       if (q > 0) {
         s.C = partial + (q - 1) * mn;
-        s.rsC = g.n;
+        s.rsC = n;
         s.csC = 1;
         s.beta = T(0);
       }
@@ -148,16 +148,16 @@ bool split_k(const GemmArgs<T>& g, const UKernel<T>& uk) {
     }
   });
   using Acc = typename std::conditional_t<std::is_integral_v<T>, std::make_unsigned<T>, SameType<T>>::type;
-  parallel_for(g.m, grain_for(g.n * parts), [&](int64_t i0, int64_t i1) {
+  parallel_for(m, grain_for(n * parts), [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
       T* c = g.C + i * g.rsC;
       for (int64_t q = 1; q < parts; ++q) {
-        const T* p = partial + (q - 1) * mn + i * g.n;
-        for (int64_t j = 0; j < g.n; ++j)
+        const T* p = partial + (q - 1) * mn + i * n;
+        for (int64_t j = 0; j < n; ++j)
           c[j * g.csC] = static_cast<T>(static_cast<Acc>(c[j * g.csC]) + static_cast<Acc>(p[j]));
       }
     }
-    if (g.epi.active()) run_epilogue(g.epi, i1 - i0, g.n, g.C + i0 * g.rsC, g.rsC, g.csC, i0, 0);
+    if (g.epi.active()) run_epilogue(g.epi, i1 - i0, n, g.C + i0 * g.rsC, g.rsC, g.csC, i0, 0);
   });
   t_partial_c.trim();
   return true;
@@ -165,12 +165,12 @@ bool split_k(const GemmArgs<T>& g, const UKernel<T>& uk) {
 
 template <typename T>
 void run_packed(const GemmArgs<T>& g, const UKernel<T>& uk) {
+  if (split_k(g, uk)) return;
+  if (try_few_rows(g, uk)) return;
   constexpr int NR = Tile<T>::NR;
   const PackedLayout<T> L(g.k, g.n);
   const int64_t threads = std::max(1, available_threads());
   const bool shared = b_shared(g);
-  if (split_k(g, uk)) return;
-  if (try_few_rows(g, uk)) return;
   auto a_of = [&](int64_t b) { return g.A + (g.a_offsets ? g.a_offsets[b] : 0); };
   auto b_of = [&](int64_t b) { return g.B + (g.b_offsets ? g.b_offsets[b] : 0); };
   auto c_of = [&](int64_t b) { return g.C + (g.c_offsets ? g.c_offsets[b] : 0); };
